@@ -1,0 +1,17 @@
+//! plumbline — an audit engine for real-time integrations whose checks are sandboxed WebAssembly
+//! components.
+//!
+//! Data flows one way:
+//! `snapshot` (the estate, loaded and redacted; live collectors will feed it too)
+//! → `runtime` (wasmtime sandbox; the host side of the WIT contract in `contract`)
+//! → `outcome` (plain per-check results) → `report` (merge, gate, render).
+//! `cli` is the only place that prints or decides exit codes.
+
+pub mod bundled;
+pub mod cli;
+pub mod config;
+pub mod contract;
+pub mod outcome;
+pub mod report;
+pub mod runtime;
+pub mod snapshot;

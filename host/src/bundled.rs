@@ -1,0 +1,17 @@
+//! The checks that ship inside the binary, built for wasm32-wasip2 by `build.rs` from
+//! `plugins/<id>/` and embedded as bytes, so `cargo install --path host` gives a working tool.
+
+use std::sync::Arc;
+
+use crate::runtime::PluginSource;
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// Every bundled check as a plugin source (`bundled:<id>`).
+pub fn plugins() -> Vec<PluginSource> {
+    BUNDLED.iter().map(|(id, bytes)| PluginSource { origin: format!("bundled:{id}"), bytes: Arc::from(*bytes) }).collect()
+}
+
+/// The example estate `plumbline audit` uses when no snapshot is given.
+pub const EXAMPLE_NAME: &str = "examples/leaky-estate/snapshot.json";
+pub const EXAMPLE: &[u8] = include_bytes!("../../examples/leaky-estate/snapshot.json");

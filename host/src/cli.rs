@@ -1,0 +1,340 @@
+//! The command line: argument parsing (clap), wiring snapshot → runtime → report, printing, and
+//! exit codes. The only module that writes to stdout.
+//!
+//! Exit codes: 0 gate passed · 1 gate failed (findings at/above `--fail-on`, or inconclusive
+//! checks unless `--allow-inconclusive`) · 2 bad usage or bad input · 3 a check ended in `error`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::contract::types::{CheckInfo, ParamValue, Severity};
+use crate::outcome::CheckOutcome;
+use crate::report::{Report, render_json, render_text};
+use crate::runtime::{CompileCache, Mode, PluginSource, Runtime};
+use crate::snapshot;
+use crate::{bundled, runtime};
+
+/// Exit code for bad usage or bad input.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "plumbline", version, about = "Audit real-time integrations with sandboxed Wasm checks.")]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). PLUMBLINE_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the checks against a snapshot and print a report.
+    Audit(AuditArgs),
+    /// List or describe the available checks.
+    Checks {
+        #[command(subcommand)]
+        command: ChecksCommand,
+    },
+    /// Manage the compile cache.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// One line per check: id, version, question.
+    List(PluginArgs),
+    /// Rules, parameters and sections of one check.
+    Show {
+        id: String,
+        #[command(flatten)]
+        plugins: PluginArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Delete every compiled artifact.
+    Clear(CacheArgs),
+    /// Print the cache directory.
+    Dir(CacheArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Snapshot file to audit. Without it, the bundled example estate is audited.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only run these checks (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub checks: Vec<String>,
+    /// Lowest severity that fails the run: critical, high, medium, low, info, or none.
+    #[arg(long, default_value = "high", value_name = "SEVERITY", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Do not fail the run because a check was inconclusive (a source could not be read).
+    #[arg(long)]
+    pub allow_inconclusive: bool,
+    /// Configuration file (parameters, limits). Default: ./plumbline.toml if present.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Per-check time limit in seconds (overrides the config).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PluginArgs {
+    /// Also run this check component (.wasm); repeatable.
+    #[arg(long = "plugin", short = 'p', value_name = "FILE")]
+    pub plugins: Vec<PathBuf>,
+    /// Leave out the bundled checks.
+    #[arg(long)]
+    pub no_bundled: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Compile cache directory [default: $PLUMBLINE_CACHE_DIR, $XDG_CACHE_HOME/plumbline or ~/.cache/plumbline].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compile every component afresh and store nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FailOn(pub Option<Severity>);
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(FailOn(None));
+    }
+    Severity::parse(text)
+        .map(|s| FailOn(Some(s)))
+        .ok_or_else(|| format!("`{text}` is not a severity (critical, high, medium, low, info, none)"))
+}
+
+impl CacheArgs {
+    fn cache(&self) -> CompileCache {
+        if self.no_cache {
+            CompileCache::new(None)
+        } else {
+            CompileCache::new(self.cache_dir.clone().or_else(CompileCache::default_dir))
+        }
+    }
+}
+
+impl PluginArgs {
+    /// The bundled checks (unless `--no-bundled`) followed by the given component files.
+    fn sources(&self) -> Result<Vec<PluginSource>> {
+        let mut sources = if self.no_bundled { Vec::new() } else { bundled::plugins() };
+        for path in &self.plugins {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read plugin {}", path.display()))?;
+            sources.push(PluginSource { origin: path.display().to_string(), bytes: Arc::from(bytes) });
+        }
+        if sources.is_empty() {
+            bail!("no checks to run: --no-bundled was given and no --plugin");
+        }
+        Ok(sources)
+    }
+}
+
+/// Runs the CLI; returns the process exit code. Errors are usage/input errors (exit 2).
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Audit(args) => audit(args),
+        Command::Checks { command: ChecksCommand::List(plugins) } => {
+            let described = describe(&plugins)?;
+            let mut out = String::new();
+            let width = described.iter().map(|(_, i)| i.id.len()).max().unwrap_or(2);
+            for (origin, info) in &described {
+                out.push_str(&format!("{:width$}  {:8}  {}  ({origin})\n", info.id, info.version, info.question));
+            }
+            print(&out)?;
+            Ok(0)
+        }
+        Command::Checks { command: ChecksCommand::Show { id, plugins } } => {
+            let described = describe(&plugins)?;
+            let Some((origin, info)) = described.iter().find(|(_, i)| i.id == id) else {
+                let known: Vec<&str> = described.iter().map(|(_, i)| i.id.as_str()).collect();
+                bail!("no check `{id}` (available: {})", known.join(", "));
+            };
+            print(&show(origin, info))?;
+            Ok(0)
+        }
+        Command::Cache { command: CacheCommand::Clear(args) } => {
+            let cache = args.cache();
+            let removed = cache.clear().context("cannot clear the compile cache")?;
+            print(&format!("removed {removed} compiled component(s)\n"))?;
+            Ok(0)
+        }
+        Command::Cache { command: CacheCommand::Dir(args) } => {
+            let cache = args.cache();
+            print(&format!("{}\n", cache.dir().map_or("(disabled)".into(), |d| d.display().to_string())))?;
+            Ok(0)
+        }
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<i32> {
+    let config = load_config(args.config.as_ref())?;
+    let mut limits = config.limits();
+    if let Some(t) = args.timeout {
+        if !(t > 0.0 && t <= 3600.0) {
+            bail!("--timeout {t}: must be in (0, 3600] seconds");
+        }
+        limits.timeout = std::time::Duration::from_secs_f64(t);
+    }
+    let loaded = match &args.snapshot {
+        Some(path) => snapshot::load(path)?,
+        None => {
+            let mut loaded = snapshot::parse(bundled::EXAMPLE, std::path::Path::new(bundled::EXAMPLE_NAME))?;
+            loaded.origin = format!("bundled:{}", bundled::EXAMPLE_NAME);
+            loaded
+        }
+    };
+    let sources = args.plugins.sources()?;
+    let runtime = Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+
+    if !args.checks.is_empty() {
+        let described = describe_with(&runtime, &sources);
+        let known: Vec<String> = described.iter().filter_map(|o| o.info.as_ref().map(|i| i.id.clone())).collect();
+        if let Some(unknown) = args.checks.iter().find(|id| !known.contains(id)) {
+            bail!("--checks: no check `{unknown}` (available: {})", known.join(", "));
+        }
+    }
+    let selected = |id: &str| args.checks.is_empty() || args.checks.iter().any(|c| c == id);
+    let overrides = |id: &str| config.overrides(id);
+    let outcomes = runtime.audit(&sources, Arc::new(loaded.snapshot.clone()), &Mode::Run { select: &selected, overrides: &overrides });
+    let report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
+    let rendered = match args.format {
+        Format::Text => render_text(&report),
+        Format::Json => render_json(&report),
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, strip_ansi(&rendered)).with_context(|| format!("cannot write report to {}", path.display()))?
+        }
+        None => print(&rendered)?,
+    }
+    Ok(report.summary.gate.exit_code)
+}
+
+fn load_config(path: Option<&PathBuf>) -> Result<Config> {
+    match path {
+        Some(path) => Ok(Config::load(path)?),
+        None => {
+            let default = PathBuf::from("plumbline.toml");
+            if default.is_file() { Ok(Config::load(&default)?) } else { Ok(Config::default()) }
+        }
+    }
+}
+
+/// Describes every plugin; plugins that fail to load are reported on stderr and left out.
+fn describe(args: &PluginArgs) -> Result<Vec<(String, CheckInfo)>> {
+    let sources = args.sources()?;
+    let runtime = Runtime::new(args.cache.cache(), runtime::Limits::default()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let mut described = Vec::new();
+    for outcome in describe_with(&runtime, &sources) {
+        match outcome.info {
+            Some(info) if outcome.error.is_none() => described.push((outcome.plugin.origin, info)),
+            _ => tracing::error!(
+                plugin = %outcome.plugin.origin,
+                "cannot describe: {}",
+                outcome.error.as_deref().unwrap_or("unknown error")
+            ),
+        }
+    }
+    Ok(described)
+}
+
+fn describe_with(runtime: &Runtime, sources: &[PluginSource]) -> Vec<CheckOutcome> {
+    runtime.audit(sources, Arc::new(crate::snapshot::Snapshot::empty()), &Mode::DescribeOnly)
+}
+
+fn show(origin: &str, info: &CheckInfo) -> String {
+    let mut out = format!("{} {} — {}\n{}\nfrom: {origin}\n", info.id, info.version, info.title, info.question);
+    let sections: Vec<&str> = info.sections.iter().map(|s| s.name()).collect();
+    out.push_str(&format!("reads: {}\n\nrules:\n", sections.join(", ")));
+    for rule in &info.rules {
+        out.push_str(&format!("  {} [{}] {}\n", rule.id, rule.default_severity.name(), rule.title));
+        if !rule.description.is_empty() {
+            out.push_str(&format!("    why: {}\n", rule.description));
+        }
+        if !rule.remediation.is_empty() {
+            out.push_str(&format!("    fix: {}\n", rule.remediation));
+        }
+        for reference in &rule.references {
+            out.push_str(&format!("    see: {reference}\n"));
+        }
+    }
+    if !info.params.is_empty() {
+        out.push_str("\nparameters (override in plumbline.toml under [checks.<id>.params]):\n");
+        for param in &info.params {
+            out.push_str(&format!("  {} = {}\n    {}\n", param.name, param_text(&param.default), param.description));
+        }
+    }
+    out
+}
+
+fn param_text(value: &ParamValue) -> String {
+    match value {
+        ParamValue::Integer(i) => i.to_string(),
+        ParamValue::Float(f) => f.to_string(),
+        ParamValue::Boolean(b) => b.to_string(),
+        ParamValue::Text(s) => format!("{s:?}"),
+        ParamValue::TextList(items) => format!("{items:?}"),
+    }
+}
+
+/// Writes to stdout through anstream (colours stripped when not a terminal); a closed pipe is
+/// not an error worth a panic.
+fn print(text: &str) -> Result<()> {
+    let mut out = anstream::stdout();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

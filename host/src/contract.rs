@@ -1,0 +1,82 @@
+//! The host's bindings to the WIT contract (`wit/since_v0.1.0`, package `plumbline:audit@0.1.0`).
+//!
+//! The contract's records double as the snapshot model: the generated types derive serde, so a
+//! snapshot file is the contract's data serialised, and a check sees exactly what the file holds.
+//! When a new contract version is released, its bindings become the model and this module gains
+//! one submodule per frozen version that converts from the newest types (as Zed does for its
+//! extension API).
+
+wasmtime::component::bindgen!({
+    path: "../wit/since_v0.1.0",
+    world: "plugin",
+    additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+});
+
+pub use plumbline::audit::estate;
+pub use plumbline::audit::types;
+
+/// The contract version this host implements.
+pub const VERSION: &str = "0.1.0";
+/// The package name every contract interface lives in.
+pub const PACKAGE: &str = "plumbline:audit";
+
+impl types::Section {
+    /// All sections, in contract order.
+    pub const ALL: [types::Section; 7] = [
+        types::Section::Kafka,
+        types::Section::Rabbitmq,
+        types::Section::Sqs,
+        types::Section::Postgres,
+        types::Section::Prometheus,
+        types::Section::ConfigFiles,
+        types::Section::Registry,
+    ];
+
+    /// The contract's kebab-case name (`config-files`).
+    pub fn name(self) -> &'static str {
+        match self {
+            types::Section::Kafka => "kafka",
+            types::Section::Rabbitmq => "rabbitmq",
+            types::Section::Sqs => "sqs",
+            types::Section::Postgres => "postgres",
+            types::Section::Prometheus => "prometheus",
+            types::Section::ConfigFiles => "config-files",
+            types::Section::Registry => "registry",
+        }
+    }
+}
+
+impl types::Severity {
+    /// Lower is worse: critical = 0 … info = 4.
+    pub fn rank(self) -> u8 {
+        match self {
+            types::Severity::Critical => 0,
+            types::Severity::High => 1,
+            types::Severity::Medium => 2,
+            types::Severity::Low => 3,
+            types::Severity::Info => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            types::Severity::Critical => "critical",
+            types::Severity::High => "high",
+            types::Severity::Medium => "medium",
+            types::Severity::Low => "low",
+            types::Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            types::Severity::Critical,
+            types::Severity::High,
+            types::Severity::Medium,
+            types::Severity::Low,
+            types::Severity::Info,
+        ]
+        .into_iter()
+        .find(|s| s.name().eq_ignore_ascii_case(text))
+    }
+}

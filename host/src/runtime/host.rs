@@ -1,0 +1,169 @@
+//! The host side of the contract for one check instance: its store data (WASI context with
+//! nothing granted, resource limiter) and the `estate` imports, which serve the snapshot section by
+//! section, refuse undeclared sections and record every read.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::contract::estate::{self, SectionError};
+use crate::contract::types::{self, Section};
+use crate::snapshot::Snapshot;
+
+use super::engine::Limits;
+
+/// How a check's read of a section went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
+pub enum ReadState {
+    Available,
+    NotCollected,
+    Unavailable(String),
+    NotDeclared,
+}
+
+/// Everything one check's `Store` holds.
+pub struct CheckState {
+    snapshot: Arc<Snapshot>,
+    /// `None` until `describe` has answered; reads before that are refused.
+    declared: Option<Vec<Section>>,
+    pub reads: Vec<(Section, ReadState)>,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub limiter: MemoryLimiter,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
+}
+
+impl CheckState {
+    pub fn new(snapshot: Arc<Snapshot>, limits: &Limits) -> Self {
+        let stdout = MemoryOutputPipe::new(limits.output_bytes);
+        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        let collected_at = Duration::from_secs(snapshot.info.collected_at.max(0) as u64);
+        // No preopened directories, no environment, no arguments, no network (the builder's
+        // defaults deny TCP, UDP and name lookup), and a clock frozen at collection time.
+        let wasi = WasiCtxBuilder::new()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .wall_clock(FrozenClock(collected_at))
+            .monotonic_clock(FrozenClock(collected_at))
+            .build();
+        CheckState {
+            snapshot,
+            declared: None,
+            reads: Vec::new(),
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter { limit: limits.memory_bytes, exceeded: false },
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Called with the sections from `describe`; reads of anything else are refused.
+    pub fn declare(&mut self, sections: &[Section]) {
+        self.declared = Some(sections.to_vec());
+    }
+
+    fn serve<T: Clone>(&mut self, section: Section, pick: impl Fn(&Snapshot) -> &Option<Vec<T>>) -> Result<Vec<T>, SectionError> {
+        let declared = self.declared.as_ref().is_some_and(|d| d.contains(&section));
+        let result = if !declared {
+            Err(SectionError::NotDeclared)
+        } else {
+            self.snapshot.section_state(section).map(|()| pick(&self.snapshot).clone().unwrap_or_default())
+        };
+        let state = match &result {
+            Ok(_) => ReadState::Available,
+            Err(SectionError::NotCollected) => ReadState::NotCollected,
+            Err(SectionError::Unavailable(reason)) => ReadState::Unavailable(reason.clone()),
+            Err(SectionError::NotDeclared) => ReadState::NotDeclared,
+        };
+        tracing::debug!(section = section.name(), ?state, "section read");
+        self.reads.push((section, state));
+        result
+    }
+}
+
+impl WasiView for CheckState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl types::Host for CheckState {}
+
+impl estate::Host for CheckState {
+    fn info(&mut self) -> estate::SnapshotInfo {
+        self.snapshot.info.clone()
+    }
+    fn kafka(&mut self) -> Result<Vec<estate::KafkaCluster>, SectionError> {
+        self.serve(Section::Kafka, |s| &s.kafka)
+    }
+    fn rabbitmq(&mut self) -> Result<Vec<estate::RabbitmqBroker>, SectionError> {
+        self.serve(Section::Rabbitmq, |s| &s.rabbitmq)
+    }
+    fn sqs(&mut self) -> Result<Vec<estate::SqsAccount>, SectionError> {
+        self.serve(Section::Sqs, |s| &s.sqs)
+    }
+    fn postgres(&mut self) -> Result<Vec<estate::PostgresServer>, SectionError> {
+        self.serve(Section::Postgres, |s| &s.postgres)
+    }
+    fn prometheus(&mut self) -> Result<Vec<estate::PrometheusServer>, SectionError> {
+        self.serve(Section::Prometheus, |s| &s.prometheus)
+    }
+    fn config_files(&mut self) -> Result<Vec<estate::ConfigFile>, SectionError> {
+        self.serve(Section::ConfigFiles, |s| &s.config_files)
+    }
+    fn registry(&mut self) -> Result<Vec<estate::Integration>, SectionError> {
+        self.serve(Section::Registry, |s| &s.registry)
+    }
+}
+
+/// Caps a check's linear memory; remembers whether the cap was hit so the error can say so.
+pub struct MemoryLimiter {
+    limit: usize,
+    pub exceeded: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.exceeded = true;
+            return Err(wasmtime::format_err!("memory limit of {} MiB exceeded", self.limit >> 20));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// A clock that always reads the snapshot's collection time: checks see "now" as the moment the
+/// estate was read, which keeps verdicts reproducible.
+struct FrozenClock(Duration);
+
+impl HostWallClock for FrozenClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        self.0
+    }
+}
+
+impl HostMonotonicClock for FrozenClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        self.0.as_nanos() as u64
+    }
+}

@@ -1,0 +1,168 @@
+//! The estate snapshot: the serde model (the contract's records, see [`crate::contract`]), the
+//! versioned file format, loading with errors that name the file and field, and the per-section
+//! availability every check read is answered from.
+//!
+//! File format `plumbline-snapshot/1` (JSON):
+//! `{ "format", "info": snapshot-info, "kafka": [...], "rabbitmq": [...], "sqs": [...],
+//!   "postgres": [...], "prometheus": [...], "config_files": [...], "registry": [...] }`.
+//! A missing or `null` section was not collected; a source listed in `info.sources` with
+//! `ok: false` makes its section unavailable.
+
+mod redact;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::contract::estate::{
+    ConfigFile, Integration, KafkaCluster, PostgresServer, PrometheusServer, RabbitmqBroker,
+    SectionError, SnapshotInfo, SqsAccount,
+};
+use crate::contract::types::Section;
+
+pub use redact::{REDACTED, redact};
+
+/// The only file format this version reads and writes.
+pub const FORMAT: &str = "plumbline-snapshot/1";
+
+/// A whole estate snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub format: String,
+    pub info: SnapshotInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<Vec<KafkaCluster>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rabbitmq: Option<Vec<RabbitmqBroker>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqs: Option<Vec<SqsAccount>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<Vec<PostgresServer>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<Vec<PrometheusServer>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_files: Option<Vec<ConfigFile>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<Vec<Integration>>,
+}
+
+/// Why a snapshot could not be loaded. Each variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error(
+        "invalid snapshot {path}: at `{field}` (line {line}, column {column}): {message}\n  \
+         hint: the snapshot format is documented in docs/snapshot-format.md"
+    )]
+    Invalid { path: PathBuf, field: String, line: usize, column: usize, message: String },
+    #[error(
+        "unsupported snapshot {path}: format is `{found}`, this plumbline reads `{FORMAT}`\n  \
+         hint: re-create it with `plumbline snapshot` of this version"
+    )]
+    Format { path: PathBuf, found: String },
+}
+
+/// A loaded snapshot with the digest of the bytes it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub snapshot: Snapshot,
+    /// Hex sha256 of the file as read.
+    pub sha256: String,
+    /// Where it came from (a path, or `bundled:<name>`).
+    pub origin: String,
+}
+
+/// Reads and validates a snapshot file, then redacts any secret it still carries.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    parse(&bytes, path)
+}
+
+/// Parses snapshot bytes; `path` is only used in error messages.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Loaded, LoadError> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut snapshot: Snapshot = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let field = err.path().to_string();
+        let inner = err.into_inner();
+        LoadError::Invalid {
+            path: path.to_owned(),
+            field: if field == "." { "(top level)".into() } else { field },
+            line: inner.line(),
+            column: inner.column(),
+            message: inner.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        }
+    })?;
+    if snapshot.format != FORMAT {
+        return Err(LoadError::Format { path: path.to_owned(), found: snapshot.format });
+    }
+    redact(&mut snapshot);
+    Ok(Loaded { snapshot, sha256, origin: path.display().to_string() })
+}
+
+impl Snapshot {
+    /// A snapshot with no sections (nothing collected).
+    pub fn empty() -> Snapshot {
+        Snapshot {
+            format: FORMAT.to_string(),
+            info: SnapshotInfo {
+                collected_at: 0,
+                window_seconds: 86_400,
+                collector_version: env!("CARGO_PKG_VERSION").to_string(),
+                sources: Vec::new(),
+            },
+            kafka: None,
+            rabbitmq: None,
+            sqs: None,
+            postgres: None,
+            prometheus: None,
+            config_files: None,
+            registry: None,
+        }
+    }
+
+    /// Availability of `section`: unavailable if any source of its kind failed, otherwise
+    /// collected if present, otherwise not collected.
+    pub fn section_state(&self, section: Section) -> Result<(), SectionError> {
+        let failures: Vec<String> = self
+            .info
+            .sources
+            .iter()
+            .filter(|s| s.kind == section && !s.ok)
+            .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or("not read")))
+            .collect();
+        if !failures.is_empty() {
+            return Err(SectionError::Unavailable(failures.join("; ")));
+        }
+        let present = match section {
+            Section::Kafka => self.kafka.is_some(),
+            Section::Rabbitmq => self.rabbitmq.is_some(),
+            Section::Sqs => self.sqs.is_some(),
+            Section::Postgres => self.postgres.is_some(),
+            Section::Prometheus => self.prometheus.is_some(),
+            Section::ConfigFiles => self.config_files.is_some(),
+            Section::Registry => self.registry.is_some(),
+        };
+        if present { Ok(()) } else { Err(SectionError::NotCollected) }
+    }
+
+    /// Number of resources of each section, for the report header.
+    pub fn resource_count(&self) -> usize {
+        fn n<T>(v: &Option<Vec<T>>, f: impl Fn(&T) -> usize) -> usize {
+            v.as_ref().map(|v| v.iter().map(&f).sum()).unwrap_or(0)
+        }
+        n(&self.kafka, |c| c.topics.len() + c.consumer_groups.len() + c.brokers.len())
+            + n(&self.rabbitmq, |b| b.queues.len() + b.consumers.len() + b.users.len())
+            + n(&self.sqs, |a| a.queues.len())
+            + n(&self.postgres, |p| p.tables.len())
+            + n(&self.prometheus, |p| p.rule_groups.len() + p.targets.len() + p.signals.len())
+            + n(&self.config_files, |f| f.entries.len())
+            + n(&self.registry, |_| 1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,133 @@
+//! Secret redaction: the last gate before estate data reaches a check, a report, a cache or a
+//! log. Collectors redact at the source; this pass runs again on every loaded snapshot so a
+//! hand-written or foreign file cannot smuggle a secret through.
+//!
+//! A secret value is replaced by [`REDACTED`]. Config entries also record what was removed
+//! (`secret.kind`) and whether it was written in clear (`secret.plaintext`), so checks can still
+//! say "a plaintext password sits in application.yml:12" without ever seeing it.
+
+use crate::contract::estate::{ConfigEntry, Redaction};
+
+use super::Snapshot;
+
+/// The text that replaces a secret.
+pub const REDACTED: &str = "<redacted>";
+
+/// Key fragments that mark a value as secret (matched case-insensitively on the whole key).
+const SECRET_KEY_MARKERS: [(&str, &str); 12] = [
+    ("jaas", "jaas"),
+    ("password", "password"),
+    ("passwd", "password"),
+    ("pwd", "password"),
+    ("secret", "token"),
+    ("token", "token"),
+    ("api-key", "token"),
+    ("api_key", "token"),
+    ("apikey", "token"),
+    ("credentials", "other"),
+    ("private-key", "private-key"),
+    ("private_key", "private-key"),
+];
+
+/// Redacts every secret in `snapshot` in place.
+pub fn redact(snapshot: &mut Snapshot) {
+    for file in snapshot.config_files.iter_mut().flatten() {
+        for entry in &mut file.entries {
+            redact_entry(entry);
+        }
+    }
+    for cluster in snapshot.kafka.iter_mut().flatten() {
+        for broker in &mut cluster.brokers {
+            redact_pairs(&mut broker.configs);
+        }
+        for topic in &mut cluster.topics {
+            redact_pairs(&mut topic.configs);
+        }
+    }
+    for broker in snapshot.rabbitmq.iter_mut().flatten() {
+        for queue in &mut broker.queues {
+            redact_pairs(&mut queue.arguments);
+        }
+        for policy in &mut broker.policies {
+            redact_pairs(&mut policy.definition);
+        }
+    }
+    for account in snapshot.sqs.iter_mut().flatten() {
+        account.endpoint = strip_url_credentials(&account.endpoint).unwrap_or_else(|| account.endpoint.clone());
+    }
+    for integration in snapshot.registry.iter_mut().flatten() {
+        if let Some(webhook) = &mut integration.webhook {
+            if let Some(clean) = strip_url_credentials(&webhook.url) {
+                webhook.url = clean;
+            }
+        }
+    }
+}
+
+fn redact_entry(entry: &mut ConfigEntry) {
+    if entry.value == REDACTED {
+        // Already redacted by a collector; make sure the marker says so.
+        if entry.secret.is_none() {
+            entry.secret = Some(Redaction { kind: "other".into(), plaintext: true });
+        }
+        return;
+    }
+    if let Some((value, redaction)) = classify(&entry.key, &entry.value) {
+        entry.value = value;
+        entry.secret = Some(redaction);
+    }
+}
+
+fn redact_pairs(pairs: &mut [(String, String)]) {
+    for (key, value) in pairs.iter_mut() {
+        if let Some((clean, _)) = classify(key, value) {
+            *value = clean;
+        }
+    }
+}
+
+/// Decides whether `value` under `key` is a secret; returns the value to keep and what was
+/// removed. References (`${DB_PASSWORD}`, `vault:...`) are kept: they are not secrets.
+pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if trimmed.contains("-----BEGIN") {
+        return Some((REDACTED.into(), Redaction { kind: "private-key".into(), plaintext: true }));
+    }
+    if let Some(clean) = strip_url_credentials(trimmed) {
+        return Some((clean, Redaction { kind: "url-credentials".into(), plaintext: true }));
+    }
+    let lowered = key.to_ascii_lowercase();
+    let kind = SECRET_KEY_MARKERS.iter().find(|(marker, _)| lowered.contains(marker)).map(|(_, kind)| *kind)?;
+    if is_reference(trimmed) {
+        return Some((value.to_string(), Redaction { kind: kind.into(), plaintext: false }));
+    }
+    let kind = if trimmed.contains("LoginModule") { "jaas" } else { kind };
+    Some((REDACTED.into(), Redaction { kind: kind.into(), plaintext: true }))
+}
+
+/// `${VAR}`, `$VAR`, `{{ .Values.x }}`, `vault:`, `secret:`, `arn:aws:secretsmanager:` …
+fn is_reference(value: &str) -> bool {
+    (value.starts_with("${") && value.ends_with('}'))
+        || (value.starts_with('$') && value[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        || (value.starts_with("{{") && value.ends_with("}}"))
+        || ["vault:", "secret:", "secretref:", "arn:aws:secretsmanager:", "env:", "file:"]
+            .iter()
+            .any(|p| value.to_ascii_lowercase().starts_with(p))
+}
+
+/// `scheme://user:pass@host/...` → `scheme://user:<redacted>@host/...`; `None` when the URL
+/// carries no password.
+pub fn strip_url_credentials(value: &str) -> Option<String> {
+    let (scheme, rest) = value.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    if password.is_empty() || password == REDACTED {
+        return None;
+    }
+    Some(format!("{scheme}://{user}:{REDACTED}@{host}{}", &rest[authority_end..]))
+}
