@@ -6,14 +6,16 @@
 //! one submodule per frozen version that converts from the newest types (as Zed does for its
 //! extension API).
 
-wasmtime::component::bindgen!({
-    path: "../wit/since_v0.1.0",
-    world: "plugin",
-    additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
-});
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit/since_v0.1.0",
+        world: "plugin",
+        additional_derives: [serde::Serialize, serde::Deserialize, PartialEq],
+    });
+}
 
-pub use plumbline::audit::estate;
-pub use plumbline::audit::types;
+pub use bindings::plumbline::audit::{estate, types};
+pub use bindings::{Plugin, PluginPre};
 
 /// The contract version this host implements.
 pub const VERSION: &str = "0.1.0";

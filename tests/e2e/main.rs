@@ -1,1 +1,8 @@
+//! End-to-end tests: they run the real `plumbline` binary, as a user would, and read its output
+//! and exit code. Each test uses its own compile-cache directory.
 
+mod audit;
+mod cache;
+mod input;
+mod sandbox;
+mod support;

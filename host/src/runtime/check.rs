@@ -137,12 +137,14 @@ fn enforce(
     } else if status == Status::Pass && verdict.evaluated == 0 {
         status = Status::Skip;
     }
+    // A check that broke the contract is not trusted for findings either.
+    let findings = if status == Status::Error && verdict.status != Status::Error { Vec::new() } else { verdict.findings };
     CheckOutcome {
         plugin: meta,
         info: Some(info),
         status,
         evaluated: verdict.evaluated,
-        findings: verdict.findings,
+        findings,
         notes: verdict.notes,
         error,
         reads,
