@@ -10,12 +10,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("host/ lives in the workspace root").to_path_buf();
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("host/ lives in the workspace root")
+        .to_path_buf();
     let plugins = root.join("plugins");
     println!("cargo:rerun-if-changed={}", plugins.display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
 
     let bundled = crates_in(&plugins, &["sdk", "test-guests"]);
     let test_guests = crates_in(&plugins.join("test-guests"), &[]);
@@ -24,16 +31,32 @@ fn main() {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo
         .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for (_, package) in bundled.iter().chain(&test_guests) {
         cargo.args(["-p", package]);
     }
     // The outer build's flags are for the host target; the nested build picks its own.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "CARGO_BUILD_RUSTFLAGS"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        // Under `cargo clippy` the wrapper would re-lint (and rebuild) the guests.
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
         cargo.env_remove(var);
     }
-    let status = cargo.status().expect("cannot run cargo to build the Wasm guests");
+    let status = cargo
+        .status()
+        .expect("cannot run cargo to build the Wasm guests");
     if !status.success() {
         panic!(
             "building the Wasm checks failed (see above). If the error says the target may not be \
@@ -43,21 +66,35 @@ fn main() {
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let mut code = String::from("/// (check id, component bytes) of every bundled check.\npub const BUNDLED: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// (check id, component bytes) of every bundled check.\npub const BUNDLED: &[(&str, &[u8])] = &[\n",
+    );
     for (id, package) in &bundled {
         let wasm = wasm_dir.join(format!("{}.wasm", package.replace('-', "_")));
-        assert!(wasm.is_file(), "expected {} after building {package}", wasm.display());
-        code.push_str(&format!("    ({id:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
+        assert!(
+            wasm.is_file(),
+            "expected {} after building {package}",
+            wasm.display()
+        );
+        code.push_str(&format!(
+            "    ({id:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("bundled.rs"), code).expect("cannot write bundled.rs");
-    println!("cargo:rustc-env=PLUMBLINE_TEST_GUESTS={}", wasm_dir.display());
+    println!(
+        "cargo:rustc-env=PLUMBLINE_TEST_GUESTS={}",
+        wasm_dir.display()
+    );
 }
 
 /// (directory name, package name) of every crate directly under `dir`, except `skip`.
 fn crates_in(dir: &Path, skip: &[&str]) -> Vec<(String, String)> {
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
         let manifest = entry.path().join("Cargo.toml");
@@ -67,7 +104,11 @@ fn crates_in(dir: &Path, skip: &[&str]) -> Vec<(String, String)> {
         let text = std::fs::read_to_string(&manifest).unwrap_or_default();
         let package = text
             .lines()
-            .find_map(|l| l.trim().strip_prefix("name = ").map(|v| v.trim_matches('"').to_string()))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("name = ")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
             .unwrap_or_else(|| panic!("no package name in {}", manifest.display()));
         found.push((name, package));
     }

@@ -9,7 +9,13 @@ include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 
 /// Every bundled check as a plugin source (`bundled:<id>`).
 pub fn plugins() -> Vec<PluginSource> {
-    BUNDLED.iter().map(|(id, bytes)| PluginSource { origin: format!("bundled:{id}"), bytes: Arc::from(*bytes) }).collect()
+    BUNDLED
+        .iter()
+        .map(|(id, bytes)| PluginSource {
+            origin: format!("bundled:{id}"),
+            bytes: Arc::from(*bytes),
+        })
+        .collect()
 }
 
 /// The example estate `plumbline audit` uses when no snapshot is given.

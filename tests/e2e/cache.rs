@@ -3,7 +3,12 @@
 use crate::support::*;
 
 fn cache_states(run: &Run) -> Vec<String> {
-    run.json()["checks"].as_array().unwrap().iter().map(|c| c["plugin"]["cache"].as_str().unwrap().to_string()).collect()
+    run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["plugin"]["cache"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -13,15 +18,27 @@ fn the_second_run_loads_every_component_from_the_cache() {
     assert_eq!(cache_states(&first), ["miss"]);
     let second = plumbline(cache.path(), &["audit", "--format", "json", "-vv"]);
     assert_eq!(cache_states(&second), ["hit"]);
-    assert!(!second.stderr.contains("compiled component"), "recompiled on the warm run:\n{}", second.stderr);
-    assert!(second.stderr.contains("compile cache hit"), "{}", second.stderr);
+    assert!(
+        !second.stderr.contains("compiled component"),
+        "recompiled on the warm run:\n{}",
+        second.stderr
+    );
+    assert!(
+        second.stderr.contains("compile cache hit"),
+        "{}",
+        second.stderr
+    );
 }
 
 #[test]
 fn a_corrupted_cache_entry_is_recompiled_not_trusted() {
     let cache = temp();
     plumbline(cache.path(), &["audit", "--format", "json"]);
-    let entries: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().map(|e| e.path()).collect();
+    let entries: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     let bytes = std::fs::read(&entries[0]).unwrap();
     std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();

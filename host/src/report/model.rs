@@ -168,10 +168,21 @@ impl Report {
                 sources: info
                     .sources
                     .iter()
-                    .map(|s| SourceRef { name: s.name.clone(), kind: s.kind.name(), ok: s.ok, reason: s.reason.clone() })
+                    .map(|s| SourceRef {
+                        name: s.name.clone(),
+                        kind: s.kind.name(),
+                        ok: s.ok,
+                        reason: s.reason.clone(),
+                    })
                     .collect(),
             },
-            summary: Summary { checks: checks.len(), findings, by_severity, by_status, gate },
+            summary: Summary {
+                checks: checks.len(),
+                findings,
+                by_severity,
+                by_status,
+                gate,
+            },
             checks,
         }
     }
@@ -190,7 +201,12 @@ impl SeverityCounts {
 }
 
 impl Gate {
-    fn decide(fail_on: Option<Severity>, fail_on_inconclusive: bool, at_or_above: usize, status: &StatusCounts) -> Gate {
+    fn decide(
+        fail_on: Option<Severity>,
+        fail_on_inconclusive: bool,
+        at_or_above: usize,
+        status: &StatusCounts,
+    ) -> Gate {
         let threshold = fail_on.map_or("none", |s| s.name()).to_string();
         let mut reasons = Vec::new();
         if status.error > 0 {
@@ -200,7 +216,10 @@ impl Gate {
             reasons.push(format!("{at_or_above} finding(s) at or above {threshold}"));
         }
         if fail_on_inconclusive && status.inconclusive > 0 {
-            reasons.push(format!("{} check(s) inconclusive (data missing)", status.inconclusive));
+            reasons.push(format!(
+                "{} check(s) inconclusive (data missing)",
+                status.inconclusive
+            ));
         }
         let exit_code = if status.error > 0 {
             3
@@ -217,7 +236,13 @@ impl Gate {
         } else {
             reasons.join("; ")
         };
-        Gate { fail_on: threshold, fail_on_inconclusive, passed: exit_code == 0, exit_code, reason }
+        Gate {
+            fail_on: threshold,
+            fail_on_inconclusive,
+            passed: exit_code == 0,
+            exit_code,
+            reason,
+        }
     }
 }
 
@@ -240,7 +265,11 @@ impl CheckReport {
             })
             .collect();
         findings.sort_by(|a, b| {
-            (severity_rank(a.severity), &a.rule, &a.subject.id).cmp(&(severity_rank(b.severity), &b.rule, &b.subject.id))
+            (severity_rank(a.severity), &a.rule, &a.subject.id).cmp(&(
+                severity_rank(b.severity),
+                &b.rule,
+                &b.subject.id,
+            ))
         });
         CheckReport {
             id,
@@ -251,7 +280,14 @@ impl CheckReport {
             evaluated: outcome.evaluated,
             duration_ms: (outcome.duration.as_secs_f64() * 1e6).round() / 1e3,
             plugin: outcome.plugin,
-            sections_read: outcome.reads.into_iter().map(|(s, state)| SectionRead { section: s.name(), state }).collect(),
+            sections_read: outcome
+                .reads
+                .into_iter()
+                .map(|(s, state)| SectionRead {
+                    section: s.name(),
+                    state,
+                })
+                .collect(),
             error: outcome.error,
             notes: outcome.notes,
             findings,
@@ -265,14 +301,25 @@ fn severity_rank(name: &str) -> u8 {
 
 impl FindingReport {
     fn new(f: Finding, remediation: Option<String>) -> FindingReport {
-        let key = format!("{}\0{}\0{}\0{}", f.rule, f.subject.source, f.subject.kind, f.subject.id);
+        let key = format!(
+            "{}\0{}\0{}\0{}",
+            f.rule, f.subject.source, f.subject.kind, f.subject.id
+        );
         let fingerprint = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
         FindingReport {
             rule: f.rule,
             severity: f.severity.name(),
-            subject: SubjectReport { source: f.subject.source, kind: f.subject.kind, id: f.subject.id },
+            subject: SubjectReport {
+                source: f.subject.source,
+                kind: f.subject.kind,
+                id: f.subject.id,
+            },
             message: f.message,
-            evidence: f.evidence.into_iter().map(|(key, value)| Evidence { key, value }).collect(),
+            evidence: f
+                .evidence
+                .into_iter()
+                .map(|(key, value)| Evidence { key, value })
+                .collect(),
             fingerprint,
             remediation,
         }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{
+    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+};
 
 use crate::contract::estate::{self, SectionError};
 use crate::contract::types::{self, Section};
@@ -61,7 +63,10 @@ impl CheckState {
             reads: Vec::new(),
             wasi,
             table: ResourceTable::new(),
-            limiter: MemoryLimiter { limit: limits.memory_bytes, exceeded: false },
+            limiter: MemoryLimiter {
+                limit: limits.memory_bytes,
+                exceeded: false,
+            },
             stdout,
             stderr,
         }
@@ -72,12 +77,18 @@ impl CheckState {
         self.declared = Some(sections.to_vec());
     }
 
-    fn serve<T: Clone>(&mut self, section: Section, pick: impl Fn(&Snapshot) -> &Option<Vec<T>>) -> Result<Vec<T>, SectionError> {
+    fn serve<T: Clone>(
+        &mut self,
+        section: Section,
+        pick: impl Fn(&Snapshot) -> &Option<Vec<T>>,
+    ) -> Result<Vec<T>, SectionError> {
         let declared = self.declared.as_ref().is_some_and(|d| d.contains(&section));
         let result = if !declared {
             Err(SectionError::NotDeclared)
         } else {
-            self.snapshot.section_state(section).map(|()| pick(&self.snapshot).clone().unwrap_or_default())
+            self.snapshot
+                .section_state(section)
+                .map(|()| pick(&self.snapshot).clone().unwrap_or_default())
         };
         let state = match &result {
             Ok(_) => ReadState::Available,
@@ -93,7 +104,10 @@ impl CheckState {
 
 impl WasiView for CheckState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -133,15 +147,28 @@ pub struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.exceeded = true;
-            return Err(wasmtime::format_err!("memory limit of {} MiB exceeded", self.limit >> 20));
+            return Err(wasmtime::format_err!(
+                "memory limit of {} MiB exceeded",
+                self.limit >> 20
+            ));
         }
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }

@@ -17,7 +17,9 @@ pub struct Declared {
 pub enum InspectError {
     #[error("not a WebAssembly file (bad magic number or truncated header)")]
     NotWasm,
-    #[error("a core WebAssembly module, not a component: build it for wasm32-wasip2 (or run `wasm-tools component new`)")]
+    #[error(
+        "a core WebAssembly module, not a component: build it for wasm32-wasip2 (or run `wasm-tools component new`)"
+    )]
     CoreModule,
     #[error("malformed component: {0}")]
     Malformed(String),
@@ -36,7 +38,11 @@ pub enum InspectError {
 fn compatible_range() -> String {
     let mut parts = contract::VERSION.split('.');
     let (major, minor) = (parts.next().unwrap_or("0"), parts.next().unwrap_or("0"));
-    if major == "0" { format!("0.{minor}.x") } else { format!("{major}.x") }
+    if major == "0" {
+        format!("0.{minor}.x")
+    } else {
+        format!("{major}.x")
+    }
 }
 
 /// Semver compatibility as the component model applies it: same major, and for 0.x same minor.
@@ -64,19 +70,28 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, InspectError> {
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
         match payload {
-            Payload::Version { encoding: Encoding::Module, .. } if depth == 0 => return Err(InspectError::CoreModule),
+            Payload::Version {
+                encoding: Encoding::Module,
+                ..
+            } if depth == 0 => return Err(InspectError::CoreModule),
             Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    let import = import.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
+                    let import =
+                        import.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
                     check_import(import.name.name)?;
                 }
             }
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
-                    let export = export.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
-                    if let Some(version) = export.name.name.strip_prefix(&format!("{}/check@", contract::PACKAGE)) {
+                    let export =
+                        export.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
+                    if let Some(version) = export
+                        .name
+                        .name
+                        .strip_prefix(&format!("{}/check@", contract::PACKAGE))
+                    {
                         contract_version = Some(version.to_string());
                     }
                 }
@@ -88,14 +103,18 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, InspectError> {
     if !compatible(&found) {
         return Err(InspectError::IncompatibleContract { found });
     }
-    Ok(Declared { contract_version: found })
+    Ok(Declared {
+        contract_version: found,
+    })
 }
 
 fn check_import(name: &str) -> Result<(), InspectError> {
     if let Some(rest) = name.strip_prefix(&format!("{}/", contract::PACKAGE)) {
         let version = rest.split_once('@').map(|(_, v)| v).unwrap_or("");
         if !compatible(version) {
-            return Err(InspectError::IncompatibleContract { found: version.to_string() });
+            return Err(InspectError::IncompatibleContract {
+                found: version.to_string(),
+            });
         }
         return Ok(());
     }
@@ -129,8 +148,14 @@ mod tests {
     fn refuses_unknown_imports() {
         assert_eq!(check_import("wasi:cli/stdout@0.2.6"), Ok(()));
         assert_eq!(check_import("plumbline:audit/estate@0.1.0"), Ok(()));
-        assert!(matches!(check_import("acme:net/http@1.0.0"), Err(InspectError::ForbiddenImport(_))));
-        assert!(matches!(check_import("wasi:http/outgoing-handler@0.3.0"), Err(InspectError::ForbiddenImport(_))));
+        assert!(matches!(
+            check_import("acme:net/http@1.0.0"),
+            Err(InspectError::ForbiddenImport(_))
+        ));
+        assert!(matches!(
+            check_import("wasi:http/outgoing-handler@0.3.0"),
+            Err(InspectError::ForbiddenImport(_))
+        ));
         assert!(matches!(
             check_import("plumbline:audit/estate@0.2.0"),
             Err(InspectError::IncompatibleContract { .. })

@@ -53,7 +53,8 @@ pub fn redact(snapshot: &mut Snapshot) {
         }
     }
     for account in snapshot.sqs.iter_mut().flatten() {
-        account.endpoint = strip_url_credentials(&account.endpoint).unwrap_or_else(|| account.endpoint.clone());
+        account.endpoint =
+            strip_url_credentials(&account.endpoint).unwrap_or_else(|| account.endpoint.clone());
     }
     for integration in snapshot.registry.iter_mut().flatten() {
         if let Some(webhook) = &mut integration.webhook {
@@ -68,7 +69,10 @@ fn redact_entry(entry: &mut ConfigEntry) {
     if entry.value == REDACTED {
         // Already redacted by a collector; make sure the marker says so.
         if entry.secret.is_none() {
-            entry.secret = Some(Redaction { kind: "other".into(), plaintext: true });
+            entry.secret = Some(Redaction {
+                kind: "other".into(),
+                plaintext: true,
+            });
         }
         return;
     }
@@ -94,28 +98,69 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
         return None;
     }
     if trimmed.contains("-----BEGIN") {
-        return Some((REDACTED.into(), Redaction { kind: "private-key".into(), plaintext: true }));
+        return Some((
+            REDACTED.into(),
+            Redaction {
+                kind: "private-key".into(),
+                plaintext: true,
+            },
+        ));
     }
     if let Some(clean) = strip_url_credentials(trimmed) {
-        return Some((clean, Redaction { kind: "url-credentials".into(), plaintext: true }));
+        return Some((
+            clean,
+            Redaction {
+                kind: "url-credentials".into(),
+                plaintext: true,
+            },
+        ));
     }
     let lowered = key.to_ascii_lowercase();
-    let kind = SECRET_KEY_MARKERS.iter().find(|(marker, _)| lowered.contains(marker)).map(|(_, kind)| *kind)?;
+    let kind = SECRET_KEY_MARKERS
+        .iter()
+        .find(|(marker, _)| lowered.contains(marker))
+        .map(|(_, kind)| *kind)?;
     if is_reference(trimmed) {
-        return Some((value.to_string(), Redaction { kind: kind.into(), plaintext: false }));
+        return Some((
+            value.to_string(),
+            Redaction {
+                kind: kind.into(),
+                plaintext: false,
+            },
+        ));
     }
-    let kind = if trimmed.contains("LoginModule") { "jaas" } else { kind };
-    Some((REDACTED.into(), Redaction { kind: kind.into(), plaintext: true }))
+    let kind = if trimmed.contains("LoginModule") {
+        "jaas"
+    } else {
+        kind
+    };
+    Some((
+        REDACTED.into(),
+        Redaction {
+            kind: kind.into(),
+            plaintext: true,
+        },
+    ))
 }
 
 /// `${VAR}`, `$VAR`, `{{ .Values.x }}`, `vault:`, `secret:`, `arn:aws:secretsmanager:` …
 fn is_reference(value: &str) -> bool {
     (value.starts_with("${") && value.ends_with('}'))
-        || (value.starts_with('$') && value[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        || (value.starts_with('$')
+            && value[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
         || (value.starts_with("{{") && value.ends_with("}}"))
-        || ["vault:", "secret:", "secretref:", "arn:aws:secretsmanager:", "env:", "file:"]
-            .iter()
-            .any(|p| value.to_ascii_lowercase().starts_with(p))
+        || [
+            "vault:",
+            "secret:",
+            "secretref:",
+            "arn:aws:secretsmanager:",
+            "env:",
+            "file:",
+        ]
+        .iter()
+        .any(|p| value.to_ascii_lowercase().starts_with(p))
 }
 
 /// `scheme://user:pass@host/...` → `scheme://user:<redacted>@host/...`; `None` when the URL
@@ -129,5 +174,8 @@ pub fn strip_url_credentials(value: &str) -> Option<String> {
     if password.is_empty() || password == REDACTED {
         return None;
     }
-    Some(format!("{scheme}://{user}:{REDACTED}@{host}{}", &rest[authority_end..]))
+    Some(format!(
+        "{scheme}://{user}:{REDACTED}@{host}{}",
+        &rest[authority_end..]
+    ))
 }

@@ -6,7 +6,9 @@ use crate::WEBHOOK_EARLY;
 
 pub fn audit(audit: &mut Audit<'_>, registry: &[Integration]) {
     for integration in registry {
-        let Some(webhook) = &integration.webhook else { continue };
+        let Some(webhook) = &integration.webhook else {
+            continue;
+        };
         audit.evaluated(1);
         if webhook.responds != "before-processing" {
             continue;

@@ -49,9 +49,9 @@ pub use wit_bindgen as __wit_bindgen;
 pub use audit::Audit;
 pub use info::{Info, RuleSpec};
 pub use params::Params;
-pub use source::{Estate, SectionRead};
 #[doc(hidden)]
 pub use source::HostEstate;
+pub use source::{Estate, SectionRead};
 
 pub use __bindings::plumbline::audit::types::{
     CheckInfo, Finding, Param, ParamSpec, ParamValue, Rule, Section, Severity, Status, Subject,

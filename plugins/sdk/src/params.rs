@@ -1,8 +1,8 @@
 //! Typed access to a check's parameters: the values the host passed, falling back to the
 //! declared defaults (which is what native tests see unless they override).
 
-use crate::{Param, ParamValue};
 use crate::info::Info;
+use crate::{Param, ParamValue};
 
 /// The parameters of one run.
 #[derive(Debug, Clone)]
@@ -16,7 +16,10 @@ impl Params {
         let mut values: Vec<Param> = info
             .params()
             .iter()
-            .map(|spec| Param { name: spec.name.clone(), value: spec.default.clone() })
+            .map(|spec| Param {
+                name: spec.name.clone(),
+                value: spec.default.clone(),
+            })
             .collect();
         for param in given {
             match values.iter_mut().find(|p| p.name == param.name) {
@@ -28,7 +31,10 @@ impl Params {
     }
 
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.values.iter().find(|p| p.name == name).map(|p| &p.value)
+        self.values
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| &p.value)
     }
 
     /// A number (integer or float). Panics only on a name the check never declared — a bug in

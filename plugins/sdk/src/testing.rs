@@ -70,11 +70,19 @@ impl Fixture {
                 return Err(SectionError::NotDeclared);
             }
         }
-        let mut reasons: Vec<String> =
-            self.unavailable.iter().filter(|(s, _)| *s == section).map(|(_, r)| r.clone()).collect();
+        let mut reasons: Vec<String> = self
+            .unavailable
+            .iter()
+            .filter(|(s, _)| *s == section)
+            .map(|(_, r)| r.clone())
+            .collect();
         if let Some(info) = &self.info {
             for source in info.sources.iter().filter(|s| s.kind == section && !s.ok) {
-                reasons.push(format!("{}: {}", source.name, source.reason.as_deref().unwrap_or("not read")));
+                reasons.push(format!(
+                    "{}: {}",
+                    source.name,
+                    source.reason.as_deref().unwrap_or("not read")
+                ));
             }
         }
         if !reasons.is_empty() {
@@ -121,7 +129,13 @@ impl Estate for Fixture {
 pub fn run<C: Check>(fixture: &Fixture, overrides: &[(&str, ParamValue)]) -> Verdict {
     let mut scoped = fixture.clone();
     scoped.declared = Some(C::info().sections().to_vec());
-    let params = overrides.iter().map(|(name, value)| Param { name: name.to_string(), value: value.clone() }).collect();
+    let params = overrides
+        .iter()
+        .map(|(name, value)| Param {
+            name: name.to_string(),
+            value: value.clone(),
+        })
+        .collect();
     crate::run_check::<C>(&scoped, params)
 }
 

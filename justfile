@@ -1,0 +1,32 @@
+# plumbline tasks. Run through `scripts/dev <recipe>` on a fresh machine (it installs the
+# wasm32-wasip2 target and just itself first). One cargo profile everywhere: release.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+default:
+    @just --list
+
+# Build the plumbline binary (and, through host/build.rs, every Wasm check).
+build:
+    cargo build --release -p plumbline
+
+# Audit the bundled leaky example estate and show the report (exit code 1 = findings; not an error here).
+demo: build
+    -./target/release/plumbline audit
+
+# Run plumbline with arbitrary arguments, e.g. `just run checks show acks`.
+run *ARGS: build
+    ./target/release/plumbline {{ARGS}}
+
+# Everything CI runs: formatting, lints, unit tests of host and checks, end-to-end tests.
+test: lint
+    cargo test --release --workspace
+
+# Formatting and clippy, warnings are errors.
+lint:
+    cargo fmt --all --check
+    cargo clippy --release --workspace --all-targets -- -D warnings
+
+# Install the plumbline binary into ~/.cargo/bin.
+install:
+    cargo install --locked --path host
