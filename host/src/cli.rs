@@ -254,7 +254,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let runtime =
         Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
 
-    if !args.checks.is_empty() {
+    if !args.checks.is_empty() || !config.checks.is_empty() {
         let described = describe_with(&runtime, &sources);
         let known: Vec<String> = described
             .iter()
@@ -265,6 +265,9 @@ fn audit(args: AuditArgs) -> Result<i32> {
                 "--checks: no check `{unknown}` (available: {})",
                 known.join(", ")
             );
+        }
+        if let Err(why) = config.check_ids(&known) {
+            bail!("invalid config: {why}");
         }
     }
     let selected = |id: &str| args.checks.is_empty() || args.checks.iter().any(|c| c == id);

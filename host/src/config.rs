@@ -45,7 +45,7 @@ pub struct CheckConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -73,19 +73,19 @@ impl Config {
             path: path.to_owned(),
             message,
         };
-        if let Some(t) = self.limits.timeout_seconds {
-            if !(t > 0.0 && t <= 3600.0) {
-                return Err(invalid(format!(
-                    "limits.timeout-seconds = {t}: must be in (0, 3600]"
-                )));
-            }
+        if let Some(t) = self.limits.timeout_seconds
+            && !(t > 0.0 && t <= 3600.0)
+        {
+            return Err(invalid(format!(
+                "limits.timeout-seconds = {t}: must be in (0, 3600]"
+            )));
         }
-        if let Some(m) = self.limits.memory_mib {
-            if !(1..=16_384).contains(&m) {
-                return Err(invalid(format!(
-                    "limits.memory-mib = {m}: must be in 1..=16384"
-                )));
-            }
+        if let Some(m) = self.limits.memory_mib
+            && !(1..=16_384).contains(&m)
+        {
+            return Err(invalid(format!(
+                "limits.memory-mib = {m}: must be in 1..=16384"
+            )));
         }
         for (check, cfg) in &self.checks {
             for (name, value) in &cfg.params {
@@ -94,6 +94,18 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Fails when the config tunes a check that is not part of the run (a typo would otherwise
+    /// silently leave the default in place).
+    pub fn check_ids(&self, known: &[String]) -> Result<(), String> {
+        match self.checks.keys().find(|id| !known.contains(id)) {
+            Some(id) => Err(format!(
+                "[checks.{id}]: no check `{id}` in this run (available: {})",
+                known.join(", ")
+            )),
+            None => Ok(()),
+        }
     }
 
     pub fn limits(&self) -> Limits {

@@ -7,8 +7,8 @@ fn main() {
     let cli = plumbline::cli::Cli::parse();
     let default = match cli.verbose {
         0 => "warn",
-        1 => "info",
-        2 => "debug",
+        1 => "plumbline=info,warn",
+        2 => "plumbline=debug,warn",
         _ => "trace",
     };
     let filter =

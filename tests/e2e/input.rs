@@ -64,6 +64,7 @@ fn a_wrong_field_type_names_the_path_and_line() {
 
 #[test]
 fn truncated_and_garbage_files_are_clear_errors() {
+    // Each of these must be refused with a message, not a panic or a partial audit.
     let text = std::fs::read(example("leaky-estate")).unwrap();
     let (run, _dir) = audit_file(&text[..text.len() / 3]);
     assert_clean_usage_error(&run, &["invalid snapshot", "estate.json"]);
@@ -89,4 +90,28 @@ fn an_invalid_config_is_a_usage_error_naming_the_key() {
     std::fs::write(&config, "[limits\n").unwrap();
     let run = plumbline(dir.path(), &["audit", "--config", config.to_str().unwrap()]);
     assert_clean_usage_error(&run, &["invalid config"]);
+}
+
+#[test]
+fn a_config_for_a_check_that_does_not_exist_is_refused() {
+    let dir = temp();
+    let config = dir.path().join("plumbline.toml");
+    std::fs::write(&config, "[checks.ackz.params]\nignore-queues = []\n").unwrap();
+    let run = plumbline(dir.path(), &["audit", "--config", config.to_str().unwrap()]);
+    assert_clean_usage_error(&run, &["[checks.ackz]", "no check `ackz`", "acks"]);
+}
+
+#[test]
+fn a_missing_file_error_states_the_cause_once() {
+    let cache = temp();
+    let run = plumbline(
+        cache.path(),
+        &["audit", "--snapshot", "/nonexistent/estate.json"],
+    );
+    assert_eq!(
+        run.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }

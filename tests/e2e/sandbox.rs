@@ -270,3 +270,32 @@ fn core_modules_truncated_files_and_non_wasm_are_refused() {
     assert!(error_of("notes.wasm").contains("not a WebAssembly file"));
     assert_eq!(check(&report, "acks")["status"], "fail");
 }
+
+#[test]
+fn megabytes_of_output_are_capped_without_failing_the_check() {
+    let cache = temp();
+    let run = plumbline(
+        cache.path(),
+        &[
+            "audit",
+            "--format",
+            "json",
+            "--plugin",
+            &guest("chatty"),
+            "-vv",
+        ],
+    );
+    let report = run.json();
+    let chatty = check(&report, "hostile-chatty");
+    assert_eq!(chatty["status"], "skip", "{chatty}");
+    assert_eq!(chatty["error"], serde_json::Value::Null);
+    assert!(
+        run.stderr.contains("output beyond the cap was dropped"),
+        "cap not applied"
+    );
+    assert!(
+        run.stderr.len() < 1 << 20,
+        "logged {} bytes of plugin output",
+        run.stderr.len()
+    );
+}

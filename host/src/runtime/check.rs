@@ -272,7 +272,7 @@ fn explain(store: &Store<CheckState>, err: wasmtime::Error, limits: &Limits) -> 
             "stopped: wasm stack exhausted (unbounded recursion?)".to_string()
         }
         Some(trap) => {
-            let stderr = String::from_utf8_lossy(&store.data().stderr.contents()).to_string();
+            let (stderr, _) = store.data().stderr.contents();
             let panic = stderr
                 .lines()
                 .find(|l| l.contains("panicked at"))
@@ -307,12 +307,17 @@ fn forward_output(store: &Store<CheckState>, origin: &str) {
         ("stdout", &store.data().stdout),
         ("stderr", &store.data().stderr),
     ] {
-        let bytes = pipe.contents();
-        for line in String::from_utf8_lossy(&bytes)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-        {
+        let (text, dropped) = pipe.contents();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
             tracing::debug!(plugin = origin, stream, "{line}");
+        }
+        if dropped > 0 {
+            tracing::debug!(
+                plugin = origin,
+                stream,
+                dropped,
+                "output beyond the cap was dropped"
+            );
         }
     }
 }

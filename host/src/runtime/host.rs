@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{
-    HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView,
+    Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView,
+    WasiView,
 };
 
 use crate::contract::estate::{self, SectionError};
@@ -17,6 +17,7 @@ use crate::contract::types::{self, Section};
 use crate::snapshot::Snapshot;
 
 use super::engine::Limits;
+use super::output::CappedOutput;
 
 /// How a check's read of a section went.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -37,17 +38,18 @@ pub struct CheckState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub limiter: MemoryLimiter,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+    pub stdout: CappedOutput,
+    pub stderr: CappedOutput,
 }
 
 impl CheckState {
     pub fn new(snapshot: Arc<Snapshot>, limits: &Limits) -> Self {
-        let stdout = MemoryOutputPipe::new(limits.output_bytes);
-        let stderr = MemoryOutputPipe::new(limits.output_bytes);
+        let stdout = CappedOutput::new(limits.output_bytes);
+        let stderr = CappedOutput::new(limits.output_bytes);
         let collected_at = Duration::from_secs(snapshot.info.collected_at.max(0) as u64);
         // No preopened directories, no environment, no arguments, no network (the builder's
-        // defaults deny TCP, UDP and name lookup), and a clock frozen at collection time.
+        // defaults deny TCP, UDP and name lookup), a clock frozen at collection time and
+        // deterministic "randomness", so the same snapshot always gives the same verdict.
         let wasi = WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
@@ -56,6 +58,13 @@ impl CheckState {
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock(collected_at))
             .monotonic_clock(FrozenClock(collected_at))
+            .secure_random(Deterministic::new(
+                b"plumbline: checks get no entropy".to_vec(),
+            ))
+            .insecure_random(Deterministic::new(
+                b"plumbline: checks get no entropy".to_vec(),
+            ))
+            .insecure_random_seed(0)
             .build();
         CheckState {
             snapshot,

@@ -8,6 +8,7 @@ mod check;
 mod engine;
 mod host;
 mod inspect;
+mod output;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,13 +96,13 @@ impl Runtime {
                     mode,
                 )
             }
-            Err(failed) => Some(failed.clone()),
+            Err(failed) => Some((**failed).clone()),
         });
         dedupe_ids(outcomes.into_iter().flatten().collect())
     }
 
     /// Inspects, compiles (or loads from cache) and links one plugin.
-    fn load(&self, source: &PluginSource) -> Result<Ready, CheckOutcome> {
+    fn load(&self, source: &PluginSource) -> Result<Ready, Box<CheckOutcome>> {
         let started = Instant::now();
         let mut meta = PluginMeta {
             origin: source.origin.clone(),
@@ -111,11 +112,11 @@ impl Runtime {
             cache: None,
         };
         let fail = |meta: &PluginMeta, reason: String| {
-            Err(CheckOutcome::failed(
+            Err(Box::new(CheckOutcome::failed(
                 meta.clone(),
                 reason,
                 started.elapsed(),
-            ))
+            )))
         };
         if Engine::detect_precompiled(&source.bytes).is_some() {
             return fail(&meta, "is a precompiled native artifact; plumbline only runs Wasm components it compiled itself".into());

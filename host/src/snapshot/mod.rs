@@ -51,7 +51,7 @@ pub struct Snapshot {
 /// Why a snapshot could not be loaded. Each variant names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read snapshot {path}: {source}")]
+    #[error("cannot read snapshot {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -69,7 +69,7 @@ pub enum LoadError {
     },
     #[error(
         "unsupported snapshot {path}: format is `{found}`, this plumbline reads `{FORMAT}`\n  \
-         hint: re-create it with `plumbline snapshot` of this version"
+         hint: re-create the snapshot with this version of plumbline"
     )]
     Format { path: PathBuf, found: String },
 }
@@ -98,6 +98,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Loaded, LoadError> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut snapshot: Snapshot = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        // A file of another format version usually fails on some field first; say what it is.
+        if let Some(found) = declared_format(bytes).filter(|f| f != FORMAT) {
+            return LoadError::Format {
+                path: path.to_owned(),
+                found,
+            };
+        }
         let field = err.path().to_string();
         let inner = err.into_inner();
         LoadError::Invalid {
@@ -129,6 +136,15 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Loaded, LoadError> {
         sha256,
         origin: path.display().to_string(),
     })
+}
+
+/// The `format` a document declares, if it is a JSON object with one.
+fn declared_format(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+    }
+    serde_json::from_slice::<Head>(bytes).ok().map(|h| h.format)
 }
 
 impl Snapshot {

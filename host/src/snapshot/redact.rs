@@ -52,17 +52,51 @@ pub fn redact(snapshot: &mut Snapshot) {
             redact_pairs(&mut policy.definition);
         }
     }
-    for account in snapshot.sqs.iter_mut().flatten() {
-        account.endpoint =
-            strip_url_credentials(&account.endpoint).unwrap_or_else(|| account.endpoint.clone());
+    for broker in snapshot.rabbitmq.iter_mut().flatten() {
+        for exchange in &mut broker.exchanges {
+            redact_pairs(&mut exchange.arguments);
+        }
     }
-    for integration in snapshot.registry.iter_mut().flatten() {
-        if let Some(webhook) = &mut integration.webhook {
-            if let Some(clean) = strip_url_credentials(&webhook.url) {
-                webhook.url = clean;
+    for account in snapshot.sqs.iter_mut().flatten() {
+        strip_in_place(&mut account.endpoint);
+        for queue in &mut account.queues {
+            strip_in_place(&mut queue.url);
+            redact_pairs(&mut queue.attributes);
+        }
+    }
+    for server in snapshot.prometheus.iter_mut().flatten() {
+        for target in &mut server.targets {
+            strip_in_place(&mut target.instance);
+            if let Some(error) = &mut target.last_error {
+                strip_in_place(error);
             }
         }
     }
+    for integration in snapshot.registry.iter_mut().flatten() {
+        if let Some(webhook) = &mut integration.webhook {
+            strip_in_place(&mut webhook.url);
+        }
+        if let Some(registry) = integration
+            .schema
+            .as_mut()
+            .and_then(|s| s.registry.as_mut())
+        {
+            strip_in_place(registry);
+        }
+    }
+}
+
+/// Removes URL credentials from `text` wherever they occur (it may be a URL or a sentence
+/// containing one, such as an error message).
+fn strip_in_place(text: &mut String) {
+    if !text.contains("://") {
+        return;
+    }
+    let cleaned: Vec<String> = text
+        .split(' ')
+        .map(|word| strip_url_credentials(word).unwrap_or_else(|| word.to_string()))
+        .collect();
+    *text = cleaned.join(" ");
 }
 
 fn redact_entry(entry: &mut ConfigEntry) {
@@ -79,6 +113,9 @@ fn redact_entry(entry: &mut ConfigEntry) {
     if let Some((value, redaction)) = classify(&entry.key, &entry.value) {
         entry.value = value;
         entry.secret = Some(redaction);
+    } else if entry.secret.as_ref().is_some_and(|s| s.plaintext) {
+        // A collector flagged it as a secret even though the key does not look like one.
+        entry.value = REDACTED.into();
     }
 }
 
@@ -146,7 +183,8 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
 /// `${VAR}`, `$VAR`, `{{ .Values.x }}`, `vault:`, `secret:`, `arn:aws:secretsmanager:` …
 fn is_reference(value: &str) -> bool {
     (value.starts_with("${") && value.ends_with('}'))
-        || (value.starts_with('$')
+        || (value.len() > 1
+            && value.starts_with('$')
             && value[1..]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'))

@@ -102,3 +102,22 @@ fn secrets_in_config_entries_are_redacted_on_load() {
     assert_eq!(entries[3].secret.as_ref().map(|s| s.plaintext), Some(false));
     assert_eq!(entries[4].secret, None);
 }
+
+#[test]
+fn credentials_in_urls_anywhere_are_removed() {
+    let text = minimal(
+        r#","registry":[{"id":"i","name":"n","owner":null,"source_system":"a","target_system":"b","transport":"http-webhook",
+        "lifecycle":"active","resources":[],"delivery":null,"idempotency_key":null,"dedup_store":null,"sla":null,
+        "webhook":{"url":"https://hook:w3bh00k-canary@api.example/x","auth":"basic","responds":"after-processing"},
+        "schema":{"format":"avro","registry":"https://sr:r3g-canary@registry:8081","compatibility":"BACKWARD","contract_tests":true}}],
+        "config_files":[{"path":"a.env","format":"env","service":null,"entries":[
+        {"key":"db.pass","value":"flagged-canary","line":1,"secret":{"kind":"password","plaintext":true}},
+        {"key":"ref","value":"$","line":2,"secret":null}]}]"#,
+    );
+    let loaded = parse(text.as_bytes(), Path::new("s.json")).unwrap();
+    let dump = serde_json::to_string(&loaded.snapshot).unwrap();
+    for canary in ["w3bh00k-canary", "r3g-canary", "flagged-canary"] {
+        assert!(!dump.contains(canary), "{canary} leaked: {dump}");
+    }
+    assert!(dump.contains("https://hook:<redacted>@api.example/x"));
+}

@@ -65,10 +65,12 @@ impl Fixture {
     }
 
     fn serve<T: Clone>(&self, section: Section, data: &Option<Vec<T>>) -> SectionRead<T> {
-        if let Some(declared) = &self.declared {
-            if !declared.contains(&section) {
-                return Err(SectionError::NotDeclared);
-            }
+        if self
+            .declared
+            .as_ref()
+            .is_some_and(|declared| !declared.contains(&section))
+        {
+            return Err(SectionError::NotDeclared);
         }
         let mut reasons: Vec<String> = self
             .unavailable
