@@ -10,38 +10,25 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest_dir =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let root = manifest_dir
-        .parent()
-        .expect("host/ lives in the workspace root")
-        .to_path_buf();
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().expect("host/ lives in the workspace root").to_path_buf();
     let plugins = root.join("plugins");
     println!("cargo:rerun-if-changed={}", plugins.display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        root.join("Cargo.lock").display()
-    );
+    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
 
     let bundled = crates_in(&plugins, &["sdk", "test-guests"]);
     let test_guests = crates_in(&plugins.join("test-guests"), &[]);
     let target_dir = root.join("target").join("guests");
 
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
-        .arg(&target_dir);
+    cargo.current_dir(&root).args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"]).arg(&target_dir);
     for (_, package) in bundled.iter().chain(&test_guests) {
         cargo.args(["-p", package]);
     }
+    // Checks ship inside the binary: optimise them for size (this applies to the nested guest
+    // build only; the host keeps the workspace's release profile).
+    cargo.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s").env("CARGO_PROFILE_RELEASE_STRIP", "true");
     // The outer build's flags are for the host target; the nested build picks its own.
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
@@ -54,9 +41,7 @@ fn main() {
     ] {
         cargo.env_remove(var);
     }
-    let status = cargo
-        .status()
-        .expect("cannot run cargo to build the Wasm guests");
+    let status = cargo.status().expect("cannot run cargo to build the Wasm guests");
     if !status.success() {
         panic!(
             "building the Wasm checks failed (see above). If the error says the target may not be \
@@ -71,22 +56,12 @@ fn main() {
     );
     for (id, package) in &bundled {
         let wasm = wasm_dir.join(format!("{}.wasm", package.replace('-', "_")));
-        assert!(
-            wasm.is_file(),
-            "expected {} after building {package}",
-            wasm.display()
-        );
-        code.push_str(&format!(
-            "    ({id:?}, include_bytes!({:?})),\n",
-            wasm.display().to_string()
-        ));
+        assert!(wasm.is_file(), "expected {} after building {package}", wasm.display());
+        code.push_str(&format!("    ({id:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
     }
     code.push_str("];\n");
     std::fs::write(out_dir.join("bundled.rs"), code).expect("cannot write bundled.rs");
-    println!(
-        "cargo:rustc-env=PLUMBLINE_TEST_GUESTS={}",
-        wasm_dir.display()
-    );
+    println!("cargo:rustc-env=PLUMBLINE_TEST_GUESTS={}", wasm_dir.display());
 }
 
 /// (directory name, package name) of every crate directly under `dir`, except `skip`.
@@ -104,11 +79,7 @@ fn crates_in(dir: &Path, skip: &[&str]) -> Vec<(String, String)> {
         let text = std::fs::read_to_string(&manifest).unwrap_or_default();
         let package = text
             .lines()
-            .find_map(|l| {
-                l.trim()
-                    .strip_prefix("name = ")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
+            .find_map(|l| l.trim().strip_prefix("name = ").map(|v| v.trim_matches('"').to_string()))
             .unwrap_or_else(|| panic!("no package name in {}", manifest.display()));
         found.push((name, package));
     }

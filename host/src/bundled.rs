@@ -11,10 +11,7 @@ include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 pub fn plugins() -> Vec<PluginSource> {
     BUNDLED
         .iter()
-        .map(|(id, bytes)| PluginSource {
-            origin: format!("bundled:{id}"),
-            bytes: Arc::from(*bytes),
-        })
+        .map(|(id, bytes)| PluginSource { origin: format!("bundled:{id}"), bytes: Arc::from(*bytes) })
         .collect()
 }
 

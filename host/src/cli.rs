@@ -23,11 +23,7 @@ use crate::{bundled, runtime};
 pub const EXIT_USAGE: i32 = 2;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "plumbline",
-    version,
-    about = "Audit real-time integrations with sandboxed Wasm checks."
-)]
+#[command(name = "plumbline", version, about = "Audit real-time integrations with sandboxed Wasm checks.")]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace). PLUMBLINE_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -139,9 +135,7 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
     }
     Severity::parse(text)
         .map(|s| FailOn(Some(s)))
-        .ok_or_else(|| {
-            format!("`{text}` is not a severity (critical, high, medium, low, info, none)")
-        })
+        .ok_or_else(|| format!("`{text}` is not a severity (critical, high, medium, low, info, none)"))
 }
 
 impl CacheArgs {
@@ -157,18 +151,10 @@ impl CacheArgs {
 impl PluginArgs {
     /// The bundled checks (unless `--no-bundled`) followed by the given component files.
     fn sources(&self) -> Result<Vec<PluginSource>> {
-        let mut sources = if self.no_bundled {
-            Vec::new()
-        } else {
-            bundled::plugins()
-        };
+        let mut sources = if self.no_bundled { Vec::new() } else { bundled::plugins() };
         for path in &self.plugins {
-            let bytes = std::fs::read(path)
-                .with_context(|| format!("cannot read plugin {}", path.display()))?;
-            sources.push(PluginSource {
-                origin: path.display().to_string(),
-                bytes: Arc::from(bytes),
-            });
+            let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
+            sources.push(PluginSource { origin: path.display().to_string(), bytes: Arc::from(bytes) });
         }
         if sources.is_empty() {
             bail!("no checks to run: --no-bundled was given and no --plugin");
@@ -181,24 +167,17 @@ impl PluginArgs {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Audit(args) => audit(args),
-        Command::Checks {
-            command: ChecksCommand::List(plugins),
-        } => {
+        Command::Checks { command: ChecksCommand::List(plugins) } => {
             let described = describe(&plugins)?;
             let mut out = String::new();
             let width = described.iter().map(|(_, i)| i.id.len()).max().unwrap_or(2);
             for (origin, info) in &described {
-                out.push_str(&format!(
-                    "{:width$}  {:8}  {}  ({origin})\n",
-                    info.id, info.version, info.question
-                ));
+                out.push_str(&format!("{:width$}  {:8}  {}  ({origin})\n", info.id, info.version, info.question));
             }
             print(&out)?;
             Ok(0)
         }
-        Command::Checks {
-            command: ChecksCommand::Show { id, plugins },
-        } => {
+        Command::Checks { command: ChecksCommand::Show { id, plugins } } => {
             let described = describe(&plugins)?;
             let Some((origin, info)) = described.iter().find(|(_, i)| i.id == id) else {
                 let known: Vec<&str> = described.iter().map(|(_, i)| i.id.as_str()).collect();
@@ -207,24 +186,15 @@ pub fn run(cli: Cli) -> Result<i32> {
             print(&show(origin, info))?;
             Ok(0)
         }
-        Command::Cache {
-            command: CacheCommand::Clear(args),
-        } => {
+        Command::Cache { command: CacheCommand::Clear(args) } => {
             let cache = args.cache();
             let removed = cache.clear().context("cannot clear the compile cache")?;
             print(&format!("removed {removed} compiled component(s)\n"))?;
             Ok(0)
         }
-        Command::Cache {
-            command: CacheCommand::Dir(args),
-        } => {
+        Command::Cache { command: CacheCommand::Dir(args) } => {
             let cache = args.cache();
-            print(&format!(
-                "{}\n",
-                cache
-                    .dir()
-                    .map_or("(disabled)".into(), |d| d.display().to_string())
-            ))?;
+            print(&format!("{}\n", cache.dir().map_or("(disabled)".into(), |d| d.display().to_string())))?;
             Ok(0)
         }
     }
@@ -242,29 +212,19 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let loaded = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
         None => {
-            let mut loaded = snapshot::parse(
-                bundled::EXAMPLE,
-                std::path::Path::new(bundled::EXAMPLE_NAME),
-            )?;
+            let mut loaded = snapshot::parse(bundled::EXAMPLE, std::path::Path::new(bundled::EXAMPLE_NAME))?;
             loaded.origin = format!("bundled:{}", bundled::EXAMPLE_NAME);
             loaded
         }
     };
     let sources = args.plugins.sources()?;
-    let runtime =
-        Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let runtime = Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
 
     if !args.checks.is_empty() || !config.checks.is_empty() {
         let described = describe_with(&runtime, &sources);
-        let known: Vec<String> = described
-            .iter()
-            .filter_map(|o| o.info.as_ref().map(|i| i.id.clone()))
-            .collect();
+        let known: Vec<String> = described.iter().filter_map(|o| o.info.as_ref().map(|i| i.id.clone())).collect();
         if let Some(unknown) = args.checks.iter().find(|id| !known.contains(id)) {
-            bail!(
-                "--checks: no check `{unknown}` (available: {})",
-                known.join(", ")
-            );
+            bail!("--checks: no check `{unknown}` (available: {})", known.join(", "));
         }
         if let Err(why) = config.check_ids(&known) {
             bail!("invalid config: {why}");
@@ -275,10 +235,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let outcomes = runtime.audit(
         &sources,
         Arc::new(loaded.snapshot.clone()),
-        &Mode::Run {
-            select: &selected,
-            overrides: &overrides,
-        },
+        &Mode::Run { select: &selected, overrides: &overrides },
     );
     let report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
     let rendered = match args.format {
@@ -298,11 +255,7 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config> {
         Some(path) => Ok(Config::load(path)?),
         None => {
             let default = PathBuf::from("plumbline.toml");
-            if default.is_file() {
-                Ok(Config::load(&default)?)
-            } else {
-                Ok(Config::default())
-            }
+            if default.is_file() { Ok(Config::load(&default)?) } else { Ok(Config::default()) }
         }
     }
 }
@@ -310,8 +263,7 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config> {
 /// Describes every plugin; plugins that fail to load are reported on stderr and left out.
 fn describe(args: &PluginArgs) -> Result<Vec<(String, CheckInfo)>> {
     let sources = args.sources()?;
-    let runtime = Runtime::new(args.cache.cache(), runtime::Limits::default())
-        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let runtime = Runtime::new(args.cache.cache(), runtime::Limits::default()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let mut described = Vec::new();
     for outcome in describe_with(&runtime, &sources) {
         match outcome.info {
@@ -327,27 +279,15 @@ fn describe(args: &PluginArgs) -> Result<Vec<(String, CheckInfo)>> {
 }
 
 fn describe_with(runtime: &Runtime, sources: &[PluginSource]) -> Vec<CheckOutcome> {
-    runtime.audit(
-        sources,
-        Arc::new(crate::snapshot::Snapshot::empty()),
-        &Mode::DescribeOnly,
-    )
+    runtime.audit(sources, Arc::new(crate::snapshot::Snapshot::empty()), &Mode::DescribeOnly)
 }
 
 fn show(origin: &str, info: &CheckInfo) -> String {
-    let mut out = format!(
-        "{} {} — {}\n{}\nfrom: {origin}\n",
-        info.id, info.version, info.title, info.question
-    );
+    let mut out = format!("{} {} — {}\n{}\nfrom: {origin}\n", info.id, info.version, info.title, info.question);
     let sections: Vec<&str> = info.sections.iter().map(|s| s.name()).collect();
     out.push_str(&format!("reads: {}\n\nrules:\n", sections.join(", ")));
     for rule in &info.rules {
-        out.push_str(&format!(
-            "  {} [{}] {}\n",
-            rule.id,
-            rule.default_severity.name(),
-            rule.title
-        ));
+        out.push_str(&format!("  {} [{}] {}\n", rule.id, rule.default_severity.name(), rule.title));
         if !rule.description.is_empty() {
             out.push_str(&format!("    why: {}\n", rule.description));
         }
@@ -361,12 +301,7 @@ fn show(origin: &str, info: &CheckInfo) -> String {
     if !info.params.is_empty() {
         out.push_str("\nparameters (override in plumbline.toml under [checks.<id>.params]):\n");
         for param in &info.params {
-            out.push_str(&format!(
-                "  {} = {}\n    {}\n",
-                param.name,
-                param_text(&param.default),
-                param.description
-            ));
+            out.push_str(&format!("  {} = {}\n    {}\n", param.name, param_text(&param.default), param.description));
         }
     }
     out

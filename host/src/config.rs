@@ -46,51 +46,35 @@ pub struct CheckConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("invalid config {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
         config.validate(path)?;
         Ok(config)
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        };
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
         if let Some(t) = self.limits.timeout_seconds
             && !(t > 0.0 && t <= 3600.0)
         {
-            return Err(invalid(format!(
-                "limits.timeout-seconds = {t}: must be in (0, 3600]"
-            )));
+            return Err(invalid(format!("limits.timeout-seconds = {t}: must be in (0, 3600]")));
         }
         if let Some(m) = self.limits.memory_mib
             && !(1..=16_384).contains(&m)
         {
-            return Err(invalid(format!(
-                "limits.memory-mib = {m}: must be in 1..=16384"
-            )));
+            return Err(invalid(format!("limits.memory-mib = {m}: must be in 1..=16384")));
         }
         for (check, cfg) in &self.checks {
             for (name, value) in &cfg.params {
-                param_value(value)
-                    .map_err(|why| invalid(format!("checks.{check}.params.{name}: {why}")))?;
+                param_value(value).map_err(|why| invalid(format!("checks.{check}.params.{name}: {why}")))?;
             }
         }
         Ok(())
@@ -100,10 +84,7 @@ impl Config {
     /// silently leave the default in place).
     pub fn check_ids(&self, known: &[String]) -> Result<(), String> {
         match self.checks.keys().find(|id| !known.contains(id)) {
-            Some(id) => Err(format!(
-                "[checks.{id}]: no check `{id}` in this run (available: {})",
-                known.join(", ")
-            )),
+            Some(id) => Err(format!("[checks.{id}]: no check `{id}` in this run (available: {})", known.join(", "))),
             None => Ok(()),
         }
     }
@@ -123,12 +104,7 @@ impl Config {
     pub fn overrides(&self, id: &str) -> Overrides {
         self.checks
             .get(id)
-            .map(|c| {
-                c.params
-                    .iter()
-                    .filter_map(|(k, v)| param_value(v).ok().map(|v| (k.clone(), v)))
-                    .collect()
-            })
+            .map(|c| c.params.iter().filter_map(|(k, v)| param_value(v).ok().map(|v| (k.clone(), v))).collect())
             .unwrap_or_default()
     }
 }
@@ -142,17 +118,11 @@ fn param_value(value: &toml::Value) -> Result<ParamValue, String> {
         toml::Value::Array(items) => ParamValue::TextList(
             items
                 .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .ok_or("lists may only hold strings".to_string())
-                })
+                .map(|i| i.as_str().map(str::to_string).ok_or("lists may only hold strings".to_string()))
                 .collect::<Result<_, _>>()?,
         ),
         other => {
-            return Err(format!(
-                "unsupported value {other}: use a number, boolean, string or list of strings"
-            ));
+            return Err(format!("unsupported value {other}: use a number, boolean, string or list of strings"));
         }
     })
 }

@@ -90,18 +90,9 @@ mod tests {
     /// Released contract versions are frozen: plugins built against them must keep loading.
     /// Changing a released file is a breaking change — add `wit/since_vX.Y.Z/` instead.
     const FROZEN: &[(&str, &str)] = &[
-        (
-            "since_v0.1.0/estate.wit",
-            "381d9450c9290b41aba9adc3423db8b623a1834a75cbd3ec1674d9dc063b7d58",
-        ),
-        (
-            "since_v0.1.0/types.wit",
-            "6eae2dbc2b38119dc51718cebed019745611364d0ac70dcef747254f2101e926",
-        ),
-        (
-            "since_v0.1.0/world.wit",
-            "eff917a823891b0855ddd944110469f98213c91e403c626c4e4989a6d69d146a",
-        ),
+        ("since_v0.1.0/estate.wit", "381d9450c9290b41aba9adc3423db8b623a1834a75cbd3ec1674d9dc063b7d58"),
+        ("since_v0.1.0/types.wit", "6eae2dbc2b38119dc51718cebed019745611364d0ac70dcef747254f2101e926"),
+        ("since_v0.1.0/world.wit", "eff917a823891b0855ddd944110469f98213c91e403c626c4e4989a6d69d146a"),
     ];
 
     #[test]
@@ -110,23 +101,15 @@ mod tests {
         for (file, pinned) in FROZEN {
             let bytes = std::fs::read(wit.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
             let actual = hex::encode(Sha256::digest(&bytes));
-            assert_eq!(
-                &actual, pinned,
-                "wit/{file} changed after release; add a new since_v folder instead"
-            );
+            assert_eq!(&actual, pinned, "wit/{file} changed after release; add a new since_v folder instead");
         }
         let files = std::fs::read_dir(wit.join("since_v0.1.0")).unwrap().count();
-        assert_eq!(
-            files,
-            FROZEN.len(),
-            "a file was added to a released contract version"
-        );
+        assert_eq!(files, FROZEN.len(), "a file was added to a released contract version");
     }
 
     #[test]
     fn the_package_version_in_the_wit_matches_the_host_constant() {
-        let wit =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit/since_v0.1.0/world.wit");
+        let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit/since_v0.1.0/world.wit");
         let text = std::fs::read_to_string(wit).unwrap();
         assert!(text.contains(&format!("package {}@{};", super::PACKAGE, super::VERSION)));
     }

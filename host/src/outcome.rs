@@ -43,14 +43,7 @@ impl CheckOutcome {
     pub fn id(&self) -> String {
         match &self.info {
             Some(info) => info.id.clone(),
-            None => self
-                .plugin
-                .origin
-                .rsplit(['/', ':'])
-                .next()
-                .unwrap_or("?")
-                .trim_end_matches(".wasm")
-                .to_string(),
+            None => self.plugin.origin.rsplit(['/', ':']).next().unwrap_or("?").trim_end_matches(".wasm").to_string(),
         }
     }
 

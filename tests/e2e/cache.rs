@@ -15,38 +15,31 @@ fn cache_states(run: &Run) -> Vec<String> {
 fn the_second_run_loads_every_component_from_the_cache() {
     let cache = temp();
     let first = plumbline(cache.path(), &["audit", "--format", "json"]);
-    assert_eq!(cache_states(&first), ["miss"]);
+    let states = cache_states(&first);
+    assert!(!states.is_empty() && states.iter().all(|s| s == "miss"), "{states:?}");
     let second = plumbline(cache.path(), &["audit", "--format", "json", "-vv"]);
-    assert_eq!(cache_states(&second), ["hit"]);
-    assert!(
-        !second.stderr.contains("compiled component"),
-        "recompiled on the warm run:\n{}",
-        second.stderr
-    );
-    assert!(
-        second.stderr.contains("compile cache hit"),
-        "{}",
-        second.stderr
-    );
+    let states = cache_states(&second);
+    assert!(!states.is_empty() && states.iter().all(|s| s == "hit"), "{states:?}");
+    assert!(!second.stderr.contains("compiled component"), "recompiled on the warm run:\n{}", second.stderr);
+    assert!(second.stderr.contains("compile cache hit"), "{}", second.stderr);
 }
 
 #[test]
 fn a_corrupted_cache_entry_is_recompiled_not_trusted() {
     let cache = temp();
-    plumbline(cache.path(), &["audit", "--format", "json"]);
-    let entries: Vec<_> = std::fs::read_dir(cache.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    assert_eq!(entries.len(), 1, "{entries:?}");
+    let first = plumbline(cache.path(), &["audit", "--format", "json"]);
+    let checks = cache_states(&first).len();
+    let mut entries: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().map(|e| e.path()).collect();
+    entries.sort();
+    assert_eq!(entries.len(), checks, "one cache entry per component: {entries:?}");
     let bytes = std::fs::read(&entries[0]).unwrap();
     std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
     let run = plumbline(cache.path(), &["audit", "--format", "json"]);
-    assert_eq!(cache_states(&run), ["miss"]);
+    let states = cache_states(&run);
+    assert_eq!(states.iter().filter(|s| *s == "miss").count(), 1, "only the corrupt entry recompiles: {states:?}");
     assert_eq!(check(&run.json(), "acks")["status"], "fail");
     let again = plumbline(cache.path(), &["audit", "--format", "json"]);
-    assert_eq!(cache_states(&again), ["hit"]);
+    assert!(cache_states(&again).iter().all(|s| s == "hit"));
 }
 
 #[test]
@@ -55,7 +48,8 @@ fn cache_clear_empties_the_cache() {
     plumbline(cache.path(), &["audit"]);
     let clear = plumbline(cache.path(), &["cache", "clear"]);
     assert_eq!(clear.code, 0);
-    assert!(clear.stdout.contains("removed 1"), "{}", clear.stdout);
+    assert!(clear.stdout.contains("removed "), "{}", clear.stdout);
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
     let run = plumbline(cache.path(), &["audit", "--format", "json"]);
-    assert_eq!(cache_states(&run), ["miss"]);
+    assert!(cache_states(&run).iter().all(|s| s == "miss"));
 }

@@ -11,55 +11,27 @@ fn audit_file(contents: &[u8]) -> (Run, tempfile::TempDir) {
 }
 
 fn assert_clean_usage_error(run: &Run, needles: &[&str]) {
-    assert_eq!(
-        run.code, 2,
-        "stdout:\n{}\nstderr:\n{}",
-        run.stdout, run.stderr
-    );
+    assert_eq!(run.code, 2, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     for needle in needles {
-        assert!(
-            run.stderr.contains(needle),
-            "missing `{needle}` in:\n{}",
-            run.stderr
-        );
+        assert!(run.stderr.contains(needle), "missing `{needle}` in:\n{}", run.stderr);
     }
 }
 
 #[test]
 fn a_missing_snapshot_file_is_named() {
     let cache = temp();
-    let run = plumbline(
-        cache.path(),
-        &["audit", "--snapshot", "/nonexistent/estate.json"],
-    );
-    assert_clean_usage_error(
-        &run,
-        &[
-            "cannot read snapshot /nonexistent/estate.json",
-            "No such file",
-        ],
-    );
+    let run = plumbline(cache.path(), &["audit", "--snapshot", "/nonexistent/estate.json"]);
+    assert_clean_usage_error(&run, &["cannot read snapshot /nonexistent/estate.json", "No such file"]);
 }
 
 #[test]
 fn a_wrong_field_type_names_the_path_and_line() {
     let text = std::fs::read_to_string(example("leaky-estate")).unwrap();
     let broken = text.replacen("\"ack_required\": false", "\"ack_required\": \"nope\"", 1);
-    assert_ne!(
-        text, broken,
-        "fixture changed: no auto-ack consumer to break"
-    );
+    assert_ne!(text, broken, "fixture changed: no auto-ack consumer to break");
     let (run, _dir) = audit_file(broken.as_bytes());
-    assert_clean_usage_error(
-        &run,
-        &[
-            "estate.json",
-            "rabbitmq[0].consumers[",
-            "ack_required",
-            "line ",
-        ],
-    );
+    assert_clean_usage_error(&run, &["estate.json", "rabbitmq[0].consumers[", "ack_required", "line "]);
 }
 
 #[test]
@@ -104,14 +76,6 @@ fn a_config_for_a_check_that_does_not_exist_is_refused() {
 #[test]
 fn a_missing_file_error_states_the_cause_once() {
     let cache = temp();
-    let run = plumbline(
-        cache.path(),
-        &["audit", "--snapshot", "/nonexistent/estate.json"],
-    );
-    assert_eq!(
-        run.stderr.matches("No such file").count(),
-        1,
-        "{}",
-        run.stderr
-    );
+    let run = plumbline(cache.path(), &["audit", "--snapshot", "/nonexistent/estate.json"]);
+    assert_eq!(run.stderr.matches("No such file").count(), 1, "{}", run.stderr);
 }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod cache;
+mod examples;
 mod input;
 mod sandbox;
 mod support;

@@ -33,16 +33,10 @@ fn assert_contained(run: &Run, id: &str, reason: &str, clean: &serde_json::Value
     let hostile = check(&report, id);
     assert_eq!(hostile["status"], "error", "{hostile}");
     let error = hostile["error"].as_str().unwrap_or_default();
-    assert!(
-        error.contains(reason),
-        "{id}: expected `{reason}` in `{error}`"
-    );
+    assert!(error.contains(reason), "{id}: expected `{reason}` in `{error}`");
     let mut acks = check(&report, "acks").clone();
     normalise(&mut acks);
-    assert_eq!(
-        &acks, clean,
-        "the bundled check's result changed next to {id}"
-    );
+    assert_eq!(&acks, clean, "the bundled check's result changed next to {id}");
 }
 
 #[test]
@@ -51,18 +45,9 @@ fn an_infinite_loop_is_stopped_at_the_deadline() {
     let clean = clean_acks(cache.path());
     let started = std::time::Instant::now();
     let run = audit_with(cache.path(), &[&guest("spin")]);
-    assert_contained(
-        &run,
-        "hostile-spin",
-        "ran longer than the 2 s deadline",
-        &clean,
-    );
+    assert_contained(&run, "hostile-spin", "ran longer than the 2 s deadline", &clean);
     // A generous bound: the deadline is 2 s; the whole run must not hang.
-    assert!(
-        started.elapsed().as_secs() < 30,
-        "run took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed().as_secs() < 30, "run took {:?}", started.elapsed());
 }
 
 #[test]
@@ -70,12 +55,7 @@ fn unbounded_allocation_is_stopped_at_the_memory_limit() {
     let cache = temp();
     let clean = clean_acks(cache.path());
     let run = audit_with(cache.path(), &[&guest("hog")]);
-    assert_contained(
-        &run,
-        "hostile-hog",
-        "memory limit of 256 MiB exceeded",
-        &clean,
-    );
+    assert_contained(&run, "hostile-hog", "memory limit of 256 MiB exceeded", &clean);
 }
 
 #[test]
@@ -85,20 +65,9 @@ fn a_configured_memory_limit_is_the_one_enforced() {
     std::fs::write(&config, "[limits]\nmemory-mib = 32\n").unwrap();
     let run = plumbline(
         cache.path(),
-        &[
-            "audit",
-            "--format",
-            "json",
-            "--config",
-            config.to_str().unwrap(),
-            "--plugin",
-            &guest("hog"),
-        ],
+        &["audit", "--format", "json", "--config", config.to_str().unwrap(), "--plugin", &guest("hog")],
     );
-    let error = check(&run.json(), "hostile-hog")["error"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let error = check(&run.json(), "hostile-hog")["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("memory limit of 32 MiB exceeded"), "{error}");
 }
 
@@ -107,12 +76,7 @@ fn a_panic_is_an_error_with_the_panic_message() {
     let cache = temp();
     let clean = clean_acks(cache.path());
     let run = audit_with(cache.path(), &[&guest("crash")]);
-    assert_contained(
-        &run,
-        "hostile-crash",
-        "boom: this check crashed on purpose",
-        &clean,
-    );
+    assert_contained(&run, "hostile-crash", "boom: this check crashed on purpose", &clean);
 }
 
 #[test]
@@ -120,35 +84,17 @@ fn reading_an_undeclared_section_is_refused() {
     let cache = temp();
     let clean = clean_acks(cache.path());
     let run = audit_with(cache.path(), &[&guest("nosy")]);
-    assert_contained(
-        &run,
-        "hostile-nosy",
-        "config-files without declaring",
-        &clean,
-    );
+    assert_contained(&run, "hostile-nosy", "config-files without declaring", &clean);
 }
 
 #[test]
 fn all_hostile_guests_at_once_leave_the_bundled_check_untouched() {
     let cache = temp();
     let clean = clean_acks(cache.path());
-    let run = audit_with(
-        cache.path(),
-        &[
-            &guest("spin"),
-            &guest("hog"),
-            &guest("crash"),
-            &guest("nosy"),
-        ],
-    );
+    let run = audit_with(cache.path(), &[&guest("spin"), &guest("hog"), &guest("crash"), &guest("nosy")]);
     assert_eq!(run.code, 3);
     let report = run.json();
-    for id in [
-        "hostile-spin",
-        "hostile-hog",
-        "hostile-crash",
-        "hostile-nosy",
-    ] {
+    for id in ["hostile-spin", "hostile-hog", "hostile-crash", "hostile-nosy"] {
         assert_eq!(check(&report, id)["status"], "error", "{id}");
     }
     let mut acks = check(&report, "acks").clone();
@@ -165,10 +111,7 @@ fn rebrand(bytes: &[u8], version: &str) -> Vec<u8> {
         let from = format!("plumbline:audit/{interface}@0.1.0");
         let to = format!("plumbline:audit/{interface}@{version}");
         let mut i = 0;
-        while let Some(pos) = out[i..]
-            .windows(from.len())
-            .position(|w| w == from.as_bytes())
-        {
+        while let Some(pos) = out[i..].windows(from.len()).position(|w| w == from.as_bytes()) {
             out[i + pos..i + pos + to.len()].copy_from_slice(to.as_bytes());
             i += pos + to.len();
         }
@@ -189,19 +132,11 @@ fn a_plugin_for_another_contract_version_is_refused_naming_both() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| {
-            c["plugin"]["origin"]
-                .as_str()
-                .unwrap()
-                .ends_with("future.wasm")
-        })
+        .find(|c| c["plugin"]["origin"].as_str().unwrap().ends_with("future.wasm"))
         .unwrap();
     assert_eq!(refused["status"], "error");
     let error = refused["error"].as_str().unwrap();
-    assert!(
-        error.contains("plumbline:audit@0.2.0") && error.contains("plumbline:audit@0.1.0"),
-        "{error}"
-    );
+    assert!(error.contains("plumbline:audit@0.2.0") && error.contains("plumbline:audit@0.1.0"), "{error}");
     assert_eq!(check(&report, "acks")["status"], "fail");
 }
 
@@ -211,17 +146,8 @@ fn a_compatible_patch_version_still_loads() {
     let acks = std::fs::read(bundled_component("plumbline-check-acks")).unwrap();
     let patched = cache.path().join("patched.wasm");
     std::fs::write(&patched, rebrand(&acks, "0.1.9")).unwrap();
-    let run = plumbline(
-        cache.path(),
-        &[
-            "audit",
-            "--format",
-            "json",
-            "--no-bundled",
-            "--plugin",
-            patched.to_str().unwrap(),
-        ],
-    );
+    let run =
+        plumbline(cache.path(), &["audit", "--format", "json", "--no-bundled", "--plugin", patched.to_str().unwrap()]);
     let report = run.json();
     let outcome = &report["checks"][0];
     assert_eq!(outcome["plugin"]["contract"], "0.1.9");
@@ -240,14 +166,7 @@ fn core_modules_truncated_files_and_non_wasm_are_refused() {
     std::fs::write(&truncated, &acks[..acks.len() / 2]).unwrap();
     let text = cache.path().join("notes.wasm");
     std::fs::write(&text, b"just some text").unwrap();
-    let run = audit_with(
-        cache.path(),
-        &[
-            core.to_str().unwrap(),
-            truncated.to_str().unwrap(),
-            text.to_str().unwrap(),
-        ],
-    );
+    let run = audit_with(cache.path(), &[core.to_str().unwrap(), truncated.to_str().unwrap(), text.to_str().unwrap()]);
     assert_eq!(run.code, 3);
     let report = run.json();
     let error_of = |suffix: &str| {
@@ -262,11 +181,7 @@ fn core_modules_truncated_files_and_non_wasm_are_refused() {
             .to_string()
     };
     assert!(error_of("core.wasm").contains("core WebAssembly module, not a component"));
-    assert!(
-        error_of("truncated.wasm").contains("refused"),
-        "{}",
-        error_of("truncated.wasm")
-    );
+    assert!(error_of("truncated.wasm").contains("refused"), "{}", error_of("truncated.wasm"));
     assert!(error_of("notes.wasm").contains("not a WebAssembly file"));
     assert_eq!(check(&report, "acks")["status"], "fail");
 }
@@ -274,28 +189,19 @@ fn core_modules_truncated_files_and_non_wasm_are_refused() {
 #[test]
 fn megabytes_of_output_are_capped_without_failing_the_check() {
     let cache = temp();
-    let run = plumbline(
-        cache.path(),
-        &[
-            "audit",
-            "--format",
-            "json",
-            "--plugin",
-            &guest("chatty"),
-            "-vv",
-        ],
-    );
+    let run = plumbline(cache.path(), &["audit", "--format", "json", "--plugin", &guest("chatty"), "-vv"]);
     let report = run.json();
     let chatty = check(&report, "hostile-chatty");
     assert_eq!(chatty["status"], "skip", "{chatty}");
     assert_eq!(chatty["error"], serde_json::Value::Null);
-    assert!(
-        run.stderr.contains("output beyond the cap was dropped"),
-        "cap not applied"
-    );
-    assert!(
-        run.stderr.len() < 1 << 20,
-        "logged {} bytes of plugin output",
-        run.stderr.len()
-    );
+    assert!(run.stderr.contains("output beyond the cap was dropped"), "cap not applied");
+    assert!(run.stderr.len() < 1 << 20, "logged {} bytes of plugin output", run.stderr.len());
+}
+
+#[test]
+fn unbounded_recursion_exhausts_the_wasm_stack_not_the_host() {
+    let cache = temp();
+    let clean = clean_acks(cache.path());
+    let run = audit_with(cache.path(), &[&guest("recurse")]);
+    assert_contained(&run, "hostile-recurse", "wasm stack exhausted", &clean);
 }

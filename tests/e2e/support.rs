@@ -11,12 +11,8 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
 }
 
@@ -38,27 +34,16 @@ pub fn plumbline(cache: &Path, args: &[&str]) -> Run {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
 pub fn example(name: &str) -> String {
-    repo_root()
-        .join("examples")
-        .join(name)
-        .join("snapshot.json")
-        .display()
-        .to_string()
+    repo_root().join("examples").join(name).join("snapshot.json").display().to_string()
 }
 
 /// Path of a test guest built by host/build.rs (`spin`, `hog`, `crash`, `nosy`).
 pub fn guest(name: &str) -> String {
-    Path::new(env!("PLUMBLINE_TEST_GUESTS"))
-        .join(format!("hostile_{name}.wasm"))
-        .display()
-        .to_string()
+    Path::new(env!("PLUMBLINE_TEST_GUESTS")).join(format!("hostile_{name}.wasm")).display().to_string()
 }
 
 /// Path of a bundled check's component as built by host/build.rs.

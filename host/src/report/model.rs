@@ -176,13 +176,7 @@ impl Report {
                     })
                     .collect(),
             },
-            summary: Summary {
-                checks: checks.len(),
-                findings,
-                by_severity,
-                by_status,
-                gate,
-            },
+            summary: Summary { checks: checks.len(), findings, by_severity, by_status, gate },
             checks,
         }
     }
@@ -216,10 +210,7 @@ impl Gate {
             reasons.push(format!("{at_or_above} finding(s) at or above {threshold}"));
         }
         if fail_on_inconclusive && status.inconclusive > 0 {
-            reasons.push(format!(
-                "{} check(s) inconclusive (data missing)",
-                status.inconclusive
-            ));
+            reasons.push(format!("{} check(s) inconclusive (data missing)", status.inconclusive));
         }
         let exit_code = if status.error > 0 {
             3
@@ -236,13 +227,7 @@ impl Gate {
         } else {
             reasons.join("; ")
         };
-        Gate {
-            fail_on: threshold,
-            fail_on_inconclusive,
-            passed: exit_code == 0,
-            exit_code,
-            reason,
-        }
+        Gate { fail_on: threshold, fail_on_inconclusive, passed: exit_code == 0, exit_code, reason }
     }
 }
 
@@ -283,10 +268,7 @@ impl CheckReport {
             sections_read: outcome
                 .reads
                 .into_iter()
-                .map(|(s, state)| SectionRead {
-                    section: s.name(),
-                    state,
-                })
+                .map(|(s, state)| SectionRead { section: s.name(), state })
                 .collect(),
             error: outcome.error,
             notes: outcome.notes,
@@ -301,25 +283,14 @@ fn severity_rank(name: &str) -> u8 {
 
 impl FindingReport {
     fn new(f: Finding, remediation: Option<String>) -> FindingReport {
-        let key = format!(
-            "{}\0{}\0{}\0{}",
-            f.rule, f.subject.source, f.subject.kind, f.subject.id
-        );
+        let key = format!("{}\0{}\0{}\0{}", f.rule, f.subject.source, f.subject.kind, f.subject.id);
         let fingerprint = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
         FindingReport {
             rule: f.rule,
             severity: f.severity.name(),
-            subject: SubjectReport {
-                source: f.subject.source,
-                kind: f.subject.kind,
-                id: f.subject.id,
-            },
+            subject: SubjectReport { source: f.subject.source, kind: f.subject.kind, id: f.subject.id },
             message: f.message,
-            evidence: f
-                .evidence
-                .into_iter()
-                .map(|(key, value)| Evidence { key, value })
-                .collect(),
+            evidence: f.evidence.into_iter().map(|(key, value)| Evidence { key, value }).collect(),
             fingerprint,
             remediation,
         }

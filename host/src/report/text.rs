@@ -36,43 +36,23 @@ pub fn render_text(report: &Report) -> String {
         .collect();
     if !failed.is_empty() {
         let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
-        let _ = writeln!(
-            out,
-            "{warn}unreadable sources:{warn:#} {}",
-            failed.join(", ")
-        );
+        let _ = writeln!(out, "{warn}unreadable sources:{warn:#} {}", failed.join(", "));
     }
 
     for (severity, color) in SEVERITIES {
         let style = Style::new().fg_color(Some(color.into())).bold();
-        let findings: Vec<_> = report
-            .checks
-            .iter()
-            .flat_map(|c| c.findings.iter())
-            .filter(|f| f.severity == severity)
-            .collect();
+        let findings: Vec<_> =
+            report.checks.iter().flat_map(|c| c.findings.iter()).filter(|f| f.severity == severity).collect();
         if findings.is_empty() {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "\n{style}{} ({}){style:#}",
-            severity.to_uppercase(),
-            findings.len()
-        );
+        let _ = writeln!(out, "\n{style}{} ({}){style:#}", severity.to_uppercase(), findings.len());
         for f in findings {
-            let _ = writeln!(
-                out,
-                "  {bold}{}{bold:#}  {} {} {}",
-                f.rule, f.subject.source, f.subject.kind, f.subject.id
-            );
+            let _ =
+                writeln!(out, "  {bold}{}{bold:#}  {} {} {}", f.rule, f.subject.source, f.subject.kind, f.subject.id);
             let _ = writeln!(out, "    {}", f.message);
             if !f.evidence.is_empty() {
-                let facts: Vec<String> = f
-                    .evidence
-                    .iter()
-                    .map(|e| format!("{}={}", e.key, e.value))
-                    .collect();
+                let facts: Vec<String> = f.evidence.iter().map(|e| format!("{}={}", e.key, e.value)).collect();
                 let _ = writeln!(out, "    {dim}evidence: {}{dim:#}", facts.join("  "));
             }
             if let Some(fix) = &f.remediation {
@@ -117,11 +97,7 @@ pub fn render_text(report: &Report) -> String {
         "\n{} checks · {} findings{} · --fail-on {}: {verdict}{}{verdict:#} ({})",
         s.checks,
         s.findings,
-        if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.join(", "))
-        },
+        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
         s.gate.fail_on,
         if s.gate.passed { "PASSED" } else { "FAILED" },
         s.gate.reason,
@@ -163,11 +139,7 @@ pub fn format_utc(seconds: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
 }
 
 #[cfg(test)]

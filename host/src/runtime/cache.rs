@@ -71,11 +71,7 @@ impl CompileCache {
         }
         let started = std::time::Instant::now();
         let artifact = engine.precompile_component(bytes)?;
-        tracing::info!(
-            sha256,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "compiled component"
-        );
+        tracing::info!(sha256, elapsed_ms = started.elapsed().as_millis() as u64, "compiled component");
         if let Err(err) = write_entry(dir, &path, &artifact) {
             tracing::warn!(dir = %dir.display(), %err, "compile cache not writable; continuing without it");
         }

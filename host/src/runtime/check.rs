@@ -22,10 +22,7 @@ pub type Overrides = Vec<(String, ParamValue)>;
 /// What to do with a check once `describe` has answered.
 pub enum Mode<'a> {
     /// Run it with these parameter overrides, or leave it out when `select` says no.
-    Run {
-        select: &'a (dyn Fn(&str) -> bool + Sync),
-        overrides: &'a (dyn Fn(&str) -> Overrides + Sync),
-    },
+    Run { select: &'a (dyn Fn(&str) -> bool + Sync), overrides: &'a (dyn Fn(&str) -> Overrides + Sync) },
     /// Stop after `describe` (for `plumbline checks`).
     DescribeOnly,
 }
@@ -52,21 +49,14 @@ pub fn run_one(
             .and_then(|pre| pre.instantiate(&mut store))
             .map_err(|e| explain(&store, e, limits))?;
         let check = plugin.plumbline_audit_check();
-        let described = check
-            .call_describe(&mut store)
-            .map_err(|e| explain(&store, e, limits))?;
+        let described = check.call_describe(&mut store).map_err(|e| explain(&store, e, limits))?;
         validate_info(&described)?;
         store.data_mut().declare(&described.sections);
         let (select, overrides) = match mode {
             Mode::Run { select, overrides } => (select, overrides),
             Mode::DescribeOnly => {
                 info = Some(described);
-                return Ok(Verdict {
-                    status: Status::Skip,
-                    evaluated: 0,
-                    findings: Vec::new(),
-                    notes: Vec::new(),
-                });
+                return Ok(Verdict { status: Status::Skip, evaluated: 0, findings: Vec::new(), notes: Vec::new() });
             }
         };
         if !select(&described.id) {
@@ -75,9 +65,7 @@ pub fn run_one(
         }
         let params = merge_params(&described.params, overrides(&described.id));
         info = Some(described);
-        check
-            .call_run(&mut store, &params?)
-            .map_err(|e| explain(&store, e, limits))
+        check.call_run(&mut store, &params?).map_err(|e| explain(&store, e, limits))
     })();
     if !selected {
         return None;
@@ -94,9 +82,7 @@ pub fn run_one(
             outcome.reads = reads;
             outcome
         }
-        (Ok(_), None) => {
-            CheckOutcome::failed(meta, "run() answered before describe()".into(), duration)
-        }
+        (Ok(_), None) => CheckOutcome::failed(meta, "run() answered before describe()".into(), duration),
     })
 }
 
@@ -118,11 +104,8 @@ fn enforce(
             _ => None,
         })
         .collect();
-    let undeclared: Vec<&str> = reads
-        .iter()
-        .filter(|(_, r)| *r == ReadState::NotDeclared)
-        .map(|(s, _)| s.name())
-        .collect();
+    let undeclared: Vec<&str> =
+        reads.iter().filter(|(_, r)| *r == ReadState::NotDeclared).map(|(s, _)| s.name()).collect();
     let unknown_rules: Vec<&str> = verdict
         .findings
         .iter()
@@ -138,10 +121,7 @@ fn enforce(
         ));
     } else if !unknown_rules.is_empty() {
         status = Status::Error;
-        error = Some(format!(
-            "returned findings for undeclared rule(s): {}",
-            unknown_rules.join(", ")
-        ));
+        error = Some(format!("returned findings for undeclared rule(s): {}", unknown_rules.join(", ")));
     } else if status != Status::Error && !verdict.findings.is_empty() {
         status = Status::Fail;
     } else if matches!(status, Status::Pass | Status::Skip) && !unavailable.is_empty() {
@@ -158,11 +138,8 @@ fn enforce(
         status = Status::Skip;
     }
     // A check that broke the contract is not trusted for findings either.
-    let findings = if status == Status::Error && verdict.status != Status::Error {
-        Vec::new()
-    } else {
-        verdict.findings
-    };
+    let findings =
+        if status == Status::Error && verdict.status != Status::Error { Vec::new() } else { verdict.findings };
     CheckOutcome {
         plugin: meta,
         info: Some(info),
@@ -189,42 +166,25 @@ pub fn status_name(status: Status) -> &'static str {
 fn validate_info(info: &CheckInfo) -> Result<(), String> {
     let id_ok = !info.id.is_empty()
         && info.id.len() <= 64
-        && info
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && info.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
-        return Err(format!(
-            "describe() returned an invalid check id {:?} (kebab-case, at most 64 chars)",
-            info.id
-        ));
+        return Err(format!("describe() returned an invalid check id {:?} (kebab-case, at most 64 chars)", info.id));
     }
     let prefix = format!("{}/", info.id);
     if let Some(rule) = info.rules.iter().find(|r| !r.id.starts_with(&prefix)) {
-        return Err(format!(
-            "rule id `{}` does not start with `{prefix}`",
-            rule.id
-        ));
+        return Err(format!("rule id `{}` does not start with `{prefix}`", rule.id));
     }
     Ok(())
 }
 
 /// Declared defaults with configuration overrides applied, type-checked.
 fn merge_params(specs: &[ParamSpec], overrides: Overrides) -> Result<Vec<Param>, String> {
-    let mut params: Vec<Param> = specs
-        .iter()
-        .map(|s| Param {
-            name: s.name.clone(),
-            value: s.default.clone(),
-        })
-        .collect();
+    let mut params: Vec<Param> =
+        specs.iter().map(|s| Param { name: s.name.clone(), value: s.default.clone() }).collect();
     for (name, value) in overrides {
         let Some(slot) = params.iter_mut().find(|p| p.name == name) else {
             let known: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-            return Err(format!(
-                "configuration sets unknown parameter `{name}` (known: {})",
-                known.join(", ")
-            ));
+            return Err(format!("configuration sets unknown parameter `{name}` (known: {})", known.join(", ")));
         };
         slot.value = match (&slot.value, value) {
             (ParamValue::Float(_), ParamValue::Integer(i)) => ParamValue::Float(i as f64),
@@ -258,25 +218,14 @@ fn kind(value: &ParamValue) -> &'static str {
 /// Turns a wasmtime error into one sentence a user can act on.
 fn explain(store: &Store<CheckState>, err: wasmtime::Error, limits: &Limits) -> String {
     if store.data().limiter.exceeded {
-        return format!(
-            "stopped: memory limit of {} MiB exceeded",
-            limits.memory_bytes >> 20
-        );
+        return format!("stopped: memory limit of {} MiB exceeded", limits.memory_bytes >> 20);
     }
     match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => format!(
-            "stopped: ran longer than the {} s deadline",
-            limits.timeout.as_secs_f64()
-        ),
-        Some(Trap::StackOverflow) => {
-            "stopped: wasm stack exhausted (unbounded recursion?)".to_string()
-        }
+        Some(Trap::Interrupt) => format!("stopped: ran longer than the {} s deadline", limits.timeout.as_secs_f64()),
+        Some(Trap::StackOverflow) => "stopped: wasm stack exhausted (unbounded recursion?)".to_string(),
         Some(trap) => {
             let (stderr, _) = store.data().stderr.contents();
-            let panic = stderr
-                .lines()
-                .find(|l| l.contains("panicked at"))
-                .map(|l| l.trim().to_string());
+            let panic = stderr.lines().find(|l| l.contains("panicked at")).map(|l| l.trim().to_string());
             match panic {
                 Some(line) => format!("trapped ({trap}): {line} {}", next_line(&stderr, &line)),
                 None => format!("trapped: {trap}"),
@@ -294,30 +243,18 @@ fn explain(store: &Store<CheckState>, err: wasmtime::Error, limits: &Limits) -> 
 }
 
 fn next_line(text: &str, after: &str) -> String {
-    text.lines()
-        .skip_while(|l| !l.contains(after))
-        .nth(1)
-        .map(|l| l.trim().to_string())
-        .unwrap_or_default()
+    text.lines().skip_while(|l| !l.contains(after)).nth(1).map(|l| l.trim().to_string()).unwrap_or_default()
 }
 
 /// Sends what the check printed to the log, line by line, marked with the plugin it came from.
 fn forward_output(store: &Store<CheckState>, origin: &str) {
-    for (stream, pipe) in [
-        ("stdout", &store.data().stdout),
-        ("stderr", &store.data().stderr),
-    ] {
+    for (stream, pipe) in [("stdout", &store.data().stdout), ("stderr", &store.data().stderr)] {
         let (text, dropped) = pipe.contents();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             tracing::debug!(plugin = origin, stream, "{line}");
         }
         if dropped > 0 {
-            tracing::debug!(
-                plugin = origin,
-                stream,
-                dropped,
-                "output beyond the cap was dropped"
-            );
+            tracing::debug!(plugin = origin, stream, dropped, "output beyond the cap was dropped");
         }
     }
 }
@@ -351,33 +288,18 @@ mod tests {
     }
 
     fn meta() -> PluginMeta {
-        PluginMeta {
-            origin: "test".into(),
-            sha256: String::new(),
-            size: 0,
-            contract: None,
-            cache: None,
-        }
+        PluginMeta { origin: "test".into(), sha256: String::new(), size: 0, contract: None, cache: None }
     }
 
     fn verdict(status: Status, evaluated: u32, findings: Vec<Finding>) -> Verdict {
-        Verdict {
-            status,
-            evaluated,
-            findings,
-            notes: Vec::new(),
-        }
+        Verdict { status, evaluated, findings, notes: Vec::new() }
     }
 
     fn finding(rule: &str) -> Finding {
         Finding {
             rule: rule.into(),
             severity: Severity::High,
-            subject: Subject {
-                source: "s".into(),
-                kind: "queue".into(),
-                id: "q".into(),
-            },
+            subject: Subject { source: "s".into(), kind: "queue".into(), id: "q".into() },
             message: "m".into(),
             evidence: Vec::new(),
         }
@@ -405,19 +327,13 @@ mod tests {
 
     #[test]
     fn a_pass_with_nothing_evaluated_is_a_skip() {
-        let o = outcome(
-            verdict(Status::Pass, 0, vec![]),
-            vec![(Section::Rabbitmq, ReadState::Available)],
-        );
+        let o = outcome(verdict(Status::Pass, 0, vec![]), vec![(Section::Rabbitmq, ReadState::Available)]);
         assert_eq!(o.status, Status::Skip);
     }
 
     #[test]
     fn undeclared_rules_and_sections_are_errors_and_drop_findings() {
-        let o = outcome(
-            verdict(Status::Fail, 1, vec![finding("other/rule")]),
-            vec![],
-        );
+        let o = outcome(verdict(Status::Fail, 1, vec![finding("other/rule")]), vec![]);
         assert_eq!(o.status, Status::Error);
         assert!(o.findings.is_empty());
         let o = outcome(
@@ -436,10 +352,7 @@ mod tests {
 
     #[test]
     fn an_honest_pass_stays_a_pass() {
-        let o = outcome(
-            verdict(Status::Pass, 4, vec![]),
-            vec![(Section::Rabbitmq, ReadState::Available)],
-        );
+        let o = outcome(verdict(Status::Pass, 4, vec![]), vec![(Section::Rabbitmq, ReadState::Available)]);
         assert_eq!((o.status, o.error), (Status::Pass, None));
     }
 
@@ -448,15 +361,10 @@ mod tests {
         let specs = info().params;
         let merged = merge_params(&specs, vec![("limit".into(), ParamValue::Integer(1))]).unwrap();
         assert_eq!(merged[0].value, ParamValue::Float(1.0));
-        let err =
-            merge_params(&specs, vec![("limit".into(), ParamValue::Text("x".into()))]).unwrap_err();
+        let err = merge_params(&specs, vec![("limit".into(), ParamValue::Text("x".into()))]).unwrap_err();
         assert!(err.contains("takes a number"), "{err}");
-        let err =
-            merge_params(&specs, vec![("nope".into(), ParamValue::Boolean(true))]).unwrap_err();
-        assert!(
-            err.contains("unknown parameter `nope`") && err.contains("limit"),
-            "{err}"
-        );
+        let err = merge_params(&specs, vec![("nope".into(), ParamValue::Boolean(true))]).unwrap_err();
+        assert!(err.contains("unknown parameter `nope`") && err.contains("limit"), "{err}");
     }
 
     #[test]

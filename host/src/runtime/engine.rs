@@ -25,11 +25,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(10),
-            memory_bytes: 256 << 20,
-            output_bytes: 64 << 10,
-        }
+        Limits { timeout: Duration::from_secs(10), memory_bytes: 256 << 20, output_bytes: 64 << 10 }
     }
 }
 

@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{
-    Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView,
-    WasiView,
-};
+use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::contract::estate::{self, SectionError};
 use crate::contract::types::{self, Section};
@@ -58,12 +55,8 @@ impl CheckState {
             .allow_ip_name_lookup(false)
             .wall_clock(FrozenClock(collected_at))
             .monotonic_clock(FrozenClock(collected_at))
-            .secure_random(Deterministic::new(
-                b"plumbline: checks get no entropy".to_vec(),
-            ))
-            .insecure_random(Deterministic::new(
-                b"plumbline: checks get no entropy".to_vec(),
-            ))
+            .secure_random(Deterministic::new(b"plumbline: checks get no entropy".to_vec()))
+            .insecure_random(Deterministic::new(b"plumbline: checks get no entropy".to_vec()))
             .insecure_random_seed(0)
             .build();
         CheckState {
@@ -72,10 +65,7 @@ impl CheckState {
             reads: Vec::new(),
             wasi,
             table: ResourceTable::new(),
-            limiter: MemoryLimiter {
-                limit: limits.memory_bytes,
-                exceeded: false,
-            },
+            limiter: MemoryLimiter { limit: limits.memory_bytes, exceeded: false },
             stdout,
             stderr,
         }
@@ -95,9 +85,7 @@ impl CheckState {
         let result = if !declared {
             Err(SectionError::NotDeclared)
         } else {
-            self.snapshot
-                .section_state(section)
-                .map(|()| pick(&self.snapshot).clone().unwrap_or_default())
+            self.snapshot.section_state(section).map(|()| pick(&self.snapshot).clone().unwrap_or_default())
         };
         let state = match &result {
             Ok(_) => ReadState::Available,
@@ -113,10 +101,7 @@ impl CheckState {
 
 impl WasiView for CheckState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -156,28 +141,15 @@ pub struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.exceeded = true;
-            return Err(wasmtime::format_err!(
-                "memory limit of {} MiB exceeded",
-                self.limit >> 20
-            ));
+            return Err(wasmtime::format_err!("memory limit of {} MiB exceeded", self.limit >> 20));
         }
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }

@@ -38,11 +38,7 @@ pub enum InspectError {
 fn compatible_range() -> String {
     let mut parts = contract::VERSION.split('.');
     let (major, minor) = (parts.next().unwrap_or("0"), parts.next().unwrap_or("0"));
-    if major == "0" {
-        format!("0.{minor}.x")
-    } else {
-        format!("{major}.x")
-    }
+    if major == "0" { format!("0.{minor}.x") } else { format!("{major}.x") }
 }
 
 /// Semver compatibility as the component model applies it: same major, and for 0.x same minor.
@@ -70,28 +66,19 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, InspectError> {
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
         match payload {
-            Payload::Version {
-                encoding: Encoding::Module,
-                ..
-            } if depth == 0 => return Err(InspectError::CoreModule),
+            Payload::Version { encoding: Encoding::Module, .. } if depth == 0 => return Err(InspectError::CoreModule),
             Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    let import =
-                        import.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
+                    let import = import.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
                     check_import(import.name.name)?;
                 }
             }
             Payload::ComponentExportSection(reader) if depth == 0 => {
                 for export in reader {
-                    let export =
-                        export.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
-                    if let Some(version) = export
-                        .name
-                        .name
-                        .strip_prefix(&format!("{}/check@", contract::PACKAGE))
-                    {
+                    let export = export.map_err(|e| InspectError::Malformed(e.message().to_string()))?;
+                    if let Some(version) = export.name.name.strip_prefix(&format!("{}/check@", contract::PACKAGE)) {
                         contract_version = Some(version.to_string());
                     }
                 }
@@ -103,31 +90,21 @@ pub fn inspect(bytes: &[u8]) -> Result<Declared, InspectError> {
     if !compatible(&found) {
         return Err(InspectError::IncompatibleContract { found });
     }
-    Ok(Declared {
-        contract_version: found,
-    })
+    Ok(Declared { contract_version: found })
 }
 
 fn check_import(name: &str) -> Result<(), InspectError> {
     if let Some(rest) = name.strip_prefix(&format!("{}/", contract::PACKAGE)) {
         let version = rest.split_once('@').map(|(_, v)| v).unwrap_or("");
         if !compatible(version) {
-            return Err(InspectError::IncompatibleContract {
-                found: version.to_string(),
-            });
+            return Err(InspectError::IncompatibleContract { found: version.to_string() });
         }
         return Ok(());
     }
     // Exactly the WASI 0.2 worlds `wasmtime_wasi::p2::add_to_linker_sync` provides (all of
     // them granting nothing); `wasi:http` and friends are not linked.
-    const WASI: [&str; 6] = [
-        "wasi:cli/",
-        "wasi:io/",
-        "wasi:clocks/",
-        "wasi:filesystem/",
-        "wasi:random/",
-        "wasi:sockets/",
-    ];
+    const WASI: [&str; 6] =
+        ["wasi:cli/", "wasi:io/", "wasi:clocks/", "wasi:filesystem/", "wasi:random/", "wasi:sockets/"];
     if WASI.iter().any(|p| name.starts_with(p)) && name.contains("@0.2.") {
         return Ok(());
     }
@@ -158,17 +135,8 @@ mod tests {
     fn refuses_unknown_imports() {
         assert_eq!(check_import("wasi:cli/stdout@0.2.6"), Ok(()));
         assert_eq!(check_import("plumbline:audit/estate@0.1.0"), Ok(()));
-        assert!(matches!(
-            check_import("acme:net/http@1.0.0"),
-            Err(InspectError::ForbiddenImport(_))
-        ));
-        assert!(matches!(
-            check_import("wasi:http/outgoing-handler@0.3.0"),
-            Err(InspectError::ForbiddenImport(_))
-        ));
-        assert!(matches!(
-            check_import("plumbline:audit/estate@0.2.0"),
-            Err(InspectError::IncompatibleContract { .. })
-        ));
+        assert!(matches!(check_import("acme:net/http@1.0.0"), Err(InspectError::ForbiddenImport(_))));
+        assert!(matches!(check_import("wasi:http/outgoing-handler@0.3.0"), Err(InspectError::ForbiddenImport(_))));
+        assert!(matches!(check_import("plumbline:audit/estate@0.2.0"), Err(InspectError::IncompatibleContract { .. })));
     }
 }

@@ -61,13 +61,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         PluginWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CheckState| state)?;
         let ticker = engine::EpochTicker::start(&engine);
-        Ok(Runtime {
-            engine,
-            linker,
-            cache,
-            limits,
-            _ticker: ticker,
-        })
+        Ok(Runtime { engine, linker, cache, limits, _ticker: ticker })
     }
 
     pub fn cache(&self) -> &CompileCache {
@@ -76,25 +70,13 @@ impl Runtime {
 
     /// Loads (inspects, compiles or fetches from cache, links) and runs every plugin against
     /// `snapshot`. The result has one outcome per plugin, in the order given.
-    pub fn audit(
-        &self,
-        plugins: &[PluginSource],
-        snapshot: Arc<Snapshot>,
-        mode: &Mode<'_>,
-    ) -> Vec<CheckOutcome> {
+    pub fn audit(&self, plugins: &[PluginSource], snapshot: Arc<Snapshot>, mode: &Mode<'_>) -> Vec<CheckOutcome> {
         let loaded = self.parallel(plugins, |source| self.load(source));
         let outcomes = self.parallel(&loaded, |item| match item {
             Ok(ready) => {
                 let span = tracing::info_span!("check", plugin = %ready.meta.origin);
                 let _guard = span.enter();
-                check::run_one(
-                    &self.engine,
-                    &ready.pre,
-                    ready.meta.clone(),
-                    snapshot.clone(),
-                    &self.limits,
-                    mode,
-                )
+                check::run_one(&self.engine, &ready.pre, ready.meta.clone(), snapshot.clone(), &self.limits, mode)
             }
             Err(failed) => Some((**failed).clone()),
         });
@@ -112,47 +94,36 @@ impl Runtime {
             cache: None,
         };
         let fail = |meta: &PluginMeta, reason: String| {
-            Err(Box::new(CheckOutcome::failed(
-                meta.clone(),
-                reason,
-                started.elapsed(),
-            )))
+            Err(Box::new(CheckOutcome::failed(meta.clone(), reason, started.elapsed())))
         };
         if Engine::detect_precompiled(&source.bytes).is_some() {
-            return fail(&meta, "is a precompiled native artifact; plumbline only runs Wasm components it compiled itself".into());
+            return fail(
+                &meta,
+                "is a precompiled native artifact; plumbline only runs Wasm components it compiled itself".into(),
+            );
         }
         match inspect(&source.bytes) {
             Ok(declared) => meta.contract = Some(declared.contract_version),
             Err(err) => return fail(&meta, format!("refused: {err}")),
         }
-        let (component, status) =
-            match self
-                .cache
-                .load_or_compile(&self.engine, &source.bytes, &meta.sha256)
-            {
-                Ok(found) => found,
-                Err(err) => return fail(&meta, format!("does not compile: {err:#}")),
-            };
+        let (component, status) = match self.cache.load_or_compile(&self.engine, &source.bytes, &meta.sha256) {
+            Ok(found) => found,
+            Err(err) => return fail(&meta, format!("does not compile: {err:#}")),
+        };
         meta.cache = Some(status);
         tracing::info!(plugin = %meta.origin, cache = ?status, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
         match self.linker.instantiate_pre(&component) {
             Ok(pre) => Ok(Ready { meta, pre }),
-            Err(err) => fail(
-                &meta,
-                format!("cannot be linked (contract mismatch?): {err:#}"),
-            ),
+            Err(err) => fail(&meta, format!("cannot be linked (contract mismatch?): {err:#}")),
         }
     }
 
     /// Maps `f` over `items` on up to one thread per core, keeping order.
     fn parallel<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-        let workers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .min(items.len().max(1));
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
         let next = AtomicUsize::new(0);
         let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-        let slots: Vec<std::sync::Mutex<&mut Option<R>>> =
-            results.iter_mut().map(std::sync::Mutex::new).collect();
+        let slots: Vec<std::sync::Mutex<&mut Option<R>>> = results.iter_mut().map(std::sync::Mutex::new).collect();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
@@ -179,10 +150,7 @@ fn dedupe_ids(mut outcomes: Vec<CheckOutcome>) -> Vec<CheckOutcome> {
         let Some(info) = &outcome.info else { continue };
         if seen.contains(&info.id) {
             outcome.status = crate::contract::types::Status::Error;
-            outcome.error = Some(format!(
-                "check id `{}` is already used by another plugin in this run",
-                info.id
-            ));
+            outcome.error = Some(format!("check id `{}` is already used by another plugin in this run", info.id));
             outcome.findings.clear();
         } else {
             seen.push(info.id.clone());

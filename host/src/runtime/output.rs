@@ -26,10 +26,7 @@ struct Captured {
 
 impl CappedOutput {
     pub fn new(cap: usize) -> Self {
-        CappedOutput {
-            cap,
-            buffer: Arc::default(),
-        }
+        CappedOutput { cap, buffer: Arc::default() }
     }
 
     fn push(&self, bytes: &[u8]) {
@@ -45,10 +42,7 @@ impl CappedOutput {
     /// The kept text and how many bytes were dropped.
     pub fn contents(&self) -> (String, usize) {
         match self.buffer.lock() {
-            Ok(captured) => (
-                String::from_utf8_lossy(&captured.kept).into_owned(),
-                captured.dropped,
-            ),
+            Ok(captured) => (String::from_utf8_lossy(&captured.kept).into_owned(), captured.dropped),
             Err(_) => (String::new(), 0),
         }
     }
@@ -92,11 +86,7 @@ impl Pollable for CappedOutput {
 }
 
 impl tokio::io::AsyncWrite for CappedOutput {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         self.push(buf);
         Poll::Ready(Ok(buf.len()))
     }

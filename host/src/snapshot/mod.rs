@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::contract::estate::{
-    ConfigFile, Integration, KafkaCluster, PostgresServer, PrometheusServer, RabbitmqBroker,
-    SectionError, SnapshotInfo, SqsAccount,
+    ConfigFile, Integration, KafkaCluster, PostgresServer, PrometheusServer, RabbitmqBroker, SectionError,
+    SnapshotInfo, SqsAccount,
 };
 use crate::contract::types::Section;
 
@@ -52,21 +52,12 @@ pub struct Snapshot {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read snapshot {path}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error(
         "invalid snapshot {path}: at `{field}` (line {line}, column {column}): {message}\n  \
          hint: the snapshot format is documented in docs/snapshot-format.md"
     )]
-    Invalid {
-        path: PathBuf,
-        field: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Invalid { path: PathBuf, field: String, line: usize, column: usize, message: String },
     #[error(
         "unsupported snapshot {path}: format is `{found}`, this plumbline reads `{FORMAT}`\n  \
          hint: re-create the snapshot with this version of plumbline"
@@ -86,10 +77,7 @@ pub struct Loaded {
 
 /// Reads and validates a snapshot file, then redacts any secret it still carries.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
     parse(&bytes, path)
 }
 
@@ -100,42 +88,23 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Loaded, LoadError> {
     let mut snapshot: Snapshot = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         // A file of another format version usually fails on some field first; say what it is.
         if let Some(found) = declared_format(bytes).filter(|f| f != FORMAT) {
-            return LoadError::Format {
-                path: path.to_owned(),
-                found,
-            };
+            return LoadError::Format { path: path.to_owned(), found };
         }
         let field = err.path().to_string();
         let inner = err.into_inner();
         LoadError::Invalid {
             path: path.to_owned(),
-            field: if field == "." {
-                "(top level)".into()
-            } else {
-                field
-            },
+            field: if field == "." { "(top level)".into() } else { field },
             line: inner.line(),
             column: inner.column(),
-            message: inner
-                .to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            message: inner.to_string().split(" at line ").next().unwrap_or_default().to_string(),
         }
     })?;
     if snapshot.format != FORMAT {
-        return Err(LoadError::Format {
-            path: path.to_owned(),
-            found: snapshot.format,
-        });
+        return Err(LoadError::Format { path: path.to_owned(), found: snapshot.format });
     }
     redact(&mut snapshot);
-    Ok(Loaded {
-        snapshot,
-        sha256,
-        origin: path.display().to_string(),
-    })
+    Ok(Loaded { snapshot, sha256, origin: path.display().to_string() })
 }
 
 /// The `format` a document declares, if it is a JSON object with one.
@@ -190,11 +159,7 @@ impl Snapshot {
             Section::ConfigFiles => self.config_files.is_some(),
             Section::Registry => self.registry.is_some(),
         };
-        if present {
-            Ok(())
-        } else {
-            Err(SectionError::NotCollected)
-        }
+        if present { Ok(()) } else { Err(SectionError::NotCollected) }
     }
 
     /// Number of resources of each section, for the report header.
@@ -202,15 +167,11 @@ impl Snapshot {
         fn n<T>(v: &Option<Vec<T>>, f: impl Fn(&T) -> usize) -> usize {
             v.as_ref().map(|v| v.iter().map(&f).sum()).unwrap_or(0)
         }
-        n(&self.kafka, |c| {
-            c.topics.len() + c.consumer_groups.len() + c.brokers.len()
-        }) + n(&self.rabbitmq, |b| {
-            b.queues.len() + b.consumers.len() + b.users.len()
-        }) + n(&self.sqs, |a| a.queues.len())
+        n(&self.kafka, |c| c.topics.len() + c.consumer_groups.len() + c.brokers.len())
+            + n(&self.rabbitmq, |b| b.queues.len() + b.consumers.len() + b.users.len())
+            + n(&self.sqs, |a| a.queues.len())
             + n(&self.postgres, |p| p.tables.len())
-            + n(&self.prometheus, |p| {
-                p.rule_groups.len() + p.targets.len() + p.signals.len()
-            })
+            + n(&self.prometheus, |p| p.rule_groups.len() + p.targets.len() + p.signals.len())
             + n(&self.config_files, |f| f.entries.len())
             + n(&self.registry, |_| 1)
     }

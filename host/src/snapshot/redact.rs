@@ -76,11 +76,7 @@ pub fn redact(snapshot: &mut Snapshot) {
         if let Some(webhook) = &mut integration.webhook {
             strip_in_place(&mut webhook.url);
         }
-        if let Some(registry) = integration
-            .schema
-            .as_mut()
-            .and_then(|s| s.registry.as_mut())
-        {
+        if let Some(registry) = integration.schema.as_mut().and_then(|s| s.registry.as_mut()) {
             strip_in_place(registry);
         }
     }
@@ -92,10 +88,8 @@ fn strip_in_place(text: &mut String) {
     if !text.contains("://") {
         return;
     }
-    let cleaned: Vec<String> = text
-        .split(' ')
-        .map(|word| strip_url_credentials(word).unwrap_or_else(|| word.to_string()))
-        .collect();
+    let cleaned: Vec<String> =
+        text.split(' ').map(|word| strip_url_credentials(word).unwrap_or_else(|| word.to_string())).collect();
     *text = cleaned.join(" ");
 }
 
@@ -103,10 +97,7 @@ fn redact_entry(entry: &mut ConfigEntry) {
     if entry.value == REDACTED {
         // Already redacted by a collector; make sure the marker says so.
         if entry.secret.is_none() {
-            entry.secret = Some(Redaction {
-                kind: "other".into(),
-                plaintext: true,
-            });
+            entry.secret = Some(Redaction { kind: "other".into(), plaintext: true });
         }
         return;
     }
@@ -135,49 +126,18 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
         return None;
     }
     if trimmed.contains("-----BEGIN") {
-        return Some((
-            REDACTED.into(),
-            Redaction {
-                kind: "private-key".into(),
-                plaintext: true,
-            },
-        ));
+        return Some((REDACTED.into(), Redaction { kind: "private-key".into(), plaintext: true }));
     }
     if let Some(clean) = strip_url_credentials(trimmed) {
-        return Some((
-            clean,
-            Redaction {
-                kind: "url-credentials".into(),
-                plaintext: true,
-            },
-        ));
+        return Some((clean, Redaction { kind: "url-credentials".into(), plaintext: true }));
     }
     let lowered = key.to_ascii_lowercase();
-    let kind = SECRET_KEY_MARKERS
-        .iter()
-        .find(|(marker, _)| lowered.contains(marker))
-        .map(|(_, kind)| *kind)?;
+    let kind = SECRET_KEY_MARKERS.iter().find(|(marker, _)| lowered.contains(marker)).map(|(_, kind)| *kind)?;
     if is_reference(trimmed) {
-        return Some((
-            value.to_string(),
-            Redaction {
-                kind: kind.into(),
-                plaintext: false,
-            },
-        ));
+        return Some((value.to_string(), Redaction { kind: kind.into(), plaintext: false }));
     }
-    let kind = if trimmed.contains("LoginModule") {
-        "jaas"
-    } else {
-        kind
-    };
-    Some((
-        REDACTED.into(),
-        Redaction {
-            kind: kind.into(),
-            plaintext: true,
-        },
-    ))
+    let kind = if trimmed.contains("LoginModule") { "jaas" } else { kind };
+    Some((REDACTED.into(), Redaction { kind: kind.into(), plaintext: true }))
 }
 
 /// `${VAR}`, `$VAR`, `{{ .Values.x }}`, `vault:`, `secret:`, `arn:aws:secretsmanager:` …
@@ -185,20 +145,11 @@ fn is_reference(value: &str) -> bool {
     (value.starts_with("${") && value.ends_with('}'))
         || (value.len() > 1
             && value.starts_with('$')
-            && value[1..]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            && value[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         || (value.starts_with("{{") && value.ends_with("}}"))
-        || [
-            "vault:",
-            "secret:",
-            "secretref:",
-            "arn:aws:secretsmanager:",
-            "env:",
-            "file:",
-        ]
-        .iter()
-        .any(|p| value.to_ascii_lowercase().starts_with(p))
+        || ["vault:", "secret:", "secretref:", "arn:aws:secretsmanager:", "env:", "file:"]
+            .iter()
+            .any(|p| value.to_ascii_lowercase().starts_with(p))
 }
 
 /// `scheme://user:pass@host/...` → `scheme://user:<redacted>@host/...`; `None` when the URL
@@ -212,8 +163,5 @@ pub fn strip_url_credentials(value: &str) -> Option<String> {
     if password.is_empty() || password == REDACTED {
         return None;
     }
-    Some(format!(
-        "{scheme}://{user}:{REDACTED}@{host}{}",
-        &rest[authority_end..]
-    ))
+    Some(format!("{scheme}://{user}:{REDACTED}@{host}{}", &rest[authority_end..]))
 }

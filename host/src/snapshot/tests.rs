@@ -14,10 +14,7 @@ fn minimal(extra: &str) -> String {
 fn loads_a_minimal_snapshot_and_reports_missing_sections_as_not_collected() {
     let loaded = parse(minimal("").as_bytes(), Path::new("x.json")).unwrap();
     assert_eq!(loaded.sha256.len(), 64);
-    assert_eq!(
-        loaded.snapshot.section_state(Section::Kafka),
-        Err(SectionError::NotCollected)
-    );
+    assert_eq!(loaded.snapshot.section_state(Section::Kafka), Err(SectionError::NotCollected));
 }
 
 #[test]
@@ -36,9 +33,7 @@ fn a_failed_source_makes_its_section_unavailable_even_with_data() {
 #[test]
 fn a_wrong_type_names_the_field_path_and_line() {
     let text = minimal(r#","registry":[{"id":7}]"#);
-    let err = parse(text.as_bytes(), Path::new("estate.json"))
-        .unwrap_err()
-        .to_string();
+    let err = parse(text.as_bytes(), Path::new("estate.json")).unwrap_err().to_string();
     assert!(err.contains("estate.json"), "{err}");
     assert!(err.contains("registry[0].id"), "{err}");
     assert!(err.contains("line 1"), "{err}");
@@ -47,29 +42,20 @@ fn a_wrong_type_names_the_field_path_and_line() {
 #[test]
 fn a_missing_field_is_named() {
     let text = minimal(r#","registry":[{"id":"x"}]"#);
-    let err = parse(text.as_bytes(), Path::new("estate.json"))
-        .unwrap_err()
-        .to_string();
+    let err = parse(text.as_bytes(), Path::new("estate.json")).unwrap_err().to_string();
     assert!(err.contains("missing field `name`"), "{err}");
 }
 
 #[test]
 fn an_unknown_format_is_refused_with_both_versions() {
     let text = minimal("").replace("plumbline-snapshot/1", "plumbline-snapshot/9");
-    let err = parse(text.as_bytes(), Path::new("s.json"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("plumbline-snapshot/9") && err.contains("plumbline-snapshot/1"),
-        "{err}"
-    );
+    let err = parse(text.as_bytes(), Path::new("s.json")).unwrap_err().to_string();
+    assert!(err.contains("plumbline-snapshot/9") && err.contains("plumbline-snapshot/1"), "{err}");
 }
 
 #[test]
 fn not_json_at_all_is_a_clear_error() {
-    let err = parse(b"\x00\x01garbage", Path::new("s.json"))
-        .unwrap_err()
-        .to_string();
+    let err = parse(b"\x00\x01garbage", Path::new("s.json")).unwrap_err().to_string();
     assert!(err.starts_with("invalid snapshot s.json"), "{err}");
 }
 
@@ -89,13 +75,7 @@ fn secrets_in_config_entries_are_redacted_on_load() {
         assert!(!dump.contains(canary), "{canary} leaked: {dump}");
     }
     let entries = &loaded.snapshot.config_files.as_ref().unwrap()[0].entries;
-    assert_eq!(
-        entries[0]
-            .secret
-            .as_ref()
-            .map(|s| (s.kind.as_str(), s.plaintext)),
-        Some(("password", true))
-    );
+    assert_eq!(entries[0].secret.as_ref().map(|s| (s.kind.as_str(), s.plaintext)), Some(("password", true)));
     assert_eq!(entries[1].value, "postgresql://app:<redacted>@db:5432/x");
     assert_eq!(entries[2].secret.as_ref().unwrap().kind, "jaas");
     assert_eq!(entries[3].value, "${RABBIT_PASSWORD}");

@@ -18,24 +18,12 @@ pub fn audit_consumers(audit: &mut Audit<'_>, registry: &[Integration]) {
             if consumer.ack_required {
                 continue;
             }
-            let resource = format!(
-                "queue:{}/{}",
-                consumer.vhost.trim_end_matches('/'),
-                consumer.queue
-            );
+            let resource = format!("queue:{}/{}", consumer.vhost.trim_end_matches('/'), consumer.queue);
             let promise = registry.iter().find(|i| {
-                i.resources
-                    .iter()
-                    .any(|r| *r == resource || r == &format!("queue:{}", consumer.queue))
-                    && matches!(
-                        i.delivery.as_deref(),
-                        Some("at-least-once" | "exactly-once")
-                    )
+                i.resources.iter().any(|r| *r == resource || r == &format!("queue:{}", consumer.queue))
+                    && matches!(i.delivery.as_deref(), Some("at-least-once" | "exactly-once"))
             });
-            let id = format!(
-                "{}/{}/{}",
-                consumer.vhost, consumer.queue, consumer.consumer_tag
-            );
+            let id = format!("{}/{}/{}", consumer.vhost, consumer.queue, consumer.consumer_tag);
             let subject = Subject::new(&broker.source, "consumer", id);
             let mut evidence = vec![
                 ("vhost", consumer.vhost.clone()),
@@ -84,11 +72,7 @@ pub fn audit_spring_ack_mode(audit: &mut Audit<'_>, files: &[ConfigFile]) {
         "spring.rabbitmq.listener.stream.acknowledge-mode",
     ];
     for file in files {
-        for entry in file
-            .entries
-            .iter()
-            .filter(|e| KEYS.contains(&e.key.as_str()))
-        {
+        for entry in file.entries.iter().filter(|e| KEYS.contains(&e.key.as_str())) {
             audit.evaluated(1);
             if !entry.value.trim().eq_ignore_ascii_case("none") {
                 continue;

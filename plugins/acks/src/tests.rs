@@ -13,22 +13,14 @@ fn estate() -> Fixture {
 }
 
 fn subjects(verdict: &plumbline_sdk::Verdict, rule: &str) -> Vec<(String, Severity)> {
-    verdict
-        .findings
-        .iter()
-        .filter(|f| f.rule == rule)
-        .map(|f| (f.subject.id.clone(), f.severity))
-        .collect()
+    verdict.findings.iter().filter(|f| f.rule == rule).map(|f| (f.subject.id.clone(), f.severity)).collect()
 }
 
 #[test]
 fn fires_every_rule_on_the_leaky_fixture() {
     let verdict = testing::run::<Acks>(&estate(), &[]);
     assert_eq!(verdict.status, Status::Fail);
-    assert_eq!(
-        rules_fired(&verdict),
-        [AUTO_COMMIT, AUTO_ACK, WEBHOOK_EARLY]
-    );
+    assert_eq!(rules_fired(&verdict), [AUTO_COMMIT, AUTO_ACK, WEBHOOK_EARLY]);
     // 3 consumers + 2 spring ack-mode keys + 3 kafka consumer configs + 2 webhooks
     assert_eq!(verdict.evaluated, 10);
 }
@@ -37,78 +29,31 @@ fn fires_every_rule_on_the_leaky_fixture() {
 fn auto_ack_is_critical_where_the_registry_promises_at_least_once() {
     let verdict = testing::run::<Acks>(&estate(), &[]);
     let found = subjects(&verdict, AUTO_ACK);
-    assert!(
-        found.contains(&(
-            "/orders/payments.in/amq.ctag-1".to_string(),
-            Severity::Critical
-        )),
-        "{found:?}"
-    );
-    assert!(
-        found.contains(&(
-            "/orders/metrics.sample/amq.ctag-2".to_string(),
-            Severity::High
-        )),
-        "{found:?}"
-    );
-    assert!(found.contains(&(
-        "spring.rabbitmq.listener.simple.acknowledge-mode".to_string(),
-        Severity::High
-    )));
-    assert!(
-        !found.iter().any(|(id, _)| id.contains("warehouse")),
-        "manual-ack consumer flagged: {found:?}"
-    );
+    assert!(found.contains(&("/orders/payments.in/amq.ctag-1".to_string(), Severity::Critical)), "{found:?}");
+    assert!(found.contains(&("/orders/metrics.sample/amq.ctag-2".to_string(), Severity::High)), "{found:?}");
+    assert!(found.contains(&("spring.rabbitmq.listener.simple.acknowledge-mode".to_string(), Severity::High)));
+    assert!(!found.iter().any(|(id, _)| id.contains("warehouse")), "manual-ack consumer flagged: {found:?}");
 }
 
 #[test]
 fn ignore_queues_parameter_exempts_a_queue() {
-    let verdict = testing::run::<Acks>(
-        &estate(),
-        &[(
-            "ignore-queues",
-            ParamValue::TextList(vec!["metrics.*".into()]),
-        )],
-    );
+    let verdict = testing::run::<Acks>(&estate(), &[("ignore-queues", ParamValue::TextList(vec!["metrics.*".into()]))]);
     let found = subjects(&verdict, AUTO_ACK);
-    assert!(
-        !found.iter().any(|(id, _)| id.contains("metrics.sample")),
-        "{found:?}"
-    );
+    assert!(!found.iter().any(|(id, _)| id.contains("metrics.sample")), "{found:?}");
     assert_eq!(verdict.evaluated, 9);
 }
 
 #[test]
 fn kafka_auto_commit_severity_depends_on_async_processing() {
     let verdict = testing::run::<Acks>(&estate(), &[]);
-    let found: Vec<_> = verdict
-        .findings
-        .iter()
-        .filter(|f| f.rule == AUTO_COMMIT)
-        .collect();
+    let found: Vec<_> = verdict.findings.iter().filter(|f| f.rule == AUTO_COMMIT).collect();
     assert_eq!(found.len(), 2, "{found:?}");
-    let billing = found
-        .iter()
-        .find(|f| f.subject.source == "billing/application.yml")
-        .expect("billing flagged");
+    let billing = found.iter().find(|f| f.subject.source == "billing/application.yml").expect("billing flagged");
     assert_eq!(billing.severity, Severity::High);
-    assert!(
-        billing
-            .evidence
-            .iter()
-            .any(|(k, v)| k == "async_processing" && v.contains("executor"))
-    );
-    let shipping = found
-        .iter()
-        .find(|f| f.subject.source == "shipping/consumer.properties")
-        .expect("shipping flagged");
+    assert!(billing.evidence.iter().any(|(k, v)| k == "async_processing" && v.contains("executor")));
+    let shipping = found.iter().find(|f| f.subject.source == "shipping/consumer.properties").expect("shipping flagged");
     assert_eq!(shipping.severity, Severity::Medium);
-    assert!(
-        shipping
-            .evidence
-            .iter()
-            .any(|(k, v)| k == "value" && v.contains("client default"))
-    );
+    assert!(shipping.evidence.iter().any(|(k, v)| k == "value" && v.contains("client default")));
 }
 
 #[test]
@@ -161,14 +106,7 @@ fn unavailable_rabbitmq_is_inconclusive_not_pass() {
     fixture.registry = Some(Vec::new());
     let verdict = testing::run::<Acks>(&fixture, &[]);
     assert_eq!(verdict.status, Status::Inconclusive);
-    assert!(
-        verdict
-            .notes
-            .iter()
-            .any(|n| n.contains("connection refused")),
-        "{:?}",
-        verdict.notes
-    );
+    assert!(verdict.notes.iter().any(|n| n.contains("connection refused")), "{:?}", verdict.notes);
 }
 
 #[test]
@@ -176,12 +114,7 @@ fn findings_elsewhere_still_fail_when_one_section_is_unavailable() {
     let fixture = estate().unavailable(Section::Rabbitmq, "rabbit-prod: timeout");
     let verdict = testing::run::<Acks>(&fixture, &[]);
     assert_eq!(verdict.status, Status::Fail);
-    assert!(
-        verdict
-            .notes
-            .iter()
-            .any(|n| n.contains("rabbitmq: unavailable"))
-    );
+    assert!(verdict.notes.iter().any(|n| n.contains("rabbitmq: unavailable")));
 }
 
 #[test]
@@ -205,4 +138,34 @@ fn sources_marked_failed_in_the_snapshot_make_the_section_unavailable() {
     info.sources[0].reason = Some("401 Unauthorized".into());
     let verdict = testing::run::<Acks>(&fixture, &[]);
     assert_eq!(verdict.status, Status::Inconclusive);
+}
+
+fn example(text: &str) -> Fixture {
+    Fixture::from_json(text).expect("example parses")
+}
+
+#[test]
+fn the_healthy_example_estate_passes() {
+    let verdict = testing::run::<Acks>(&example(include_str!("../../../examples/healthy-estate/snapshot.json")), &[]);
+    assert_eq!(verdict.findings, []);
+    assert_eq!(verdict.status, Status::Pass);
+}
+
+#[test]
+fn the_leaky_example_estate_gives_exactly_the_expected_findings() {
+    let verdict = testing::run::<Acks>(&example(include_str!("../../../examples/leaky-estate/snapshot.json")), &[]);
+    let mut found: Vec<(String, String)> =
+        verdict.findings.iter().map(|f| (f.rule.clone(), f.subject.id.clone())).collect();
+    found.sort();
+    // From examples/README.md, "Acknowledgements (Q1)".
+    let expected = [
+        (AUTO_COMMIT, "enable.auto.commit"),
+        (AUTO_COMMIT, "spring.kafka.consumer.enable-auto-commit"),
+        (AUTO_ACK, "/orders/orders.created/amq.ctag-Jx3Qm1bWq0s7yVt8lK2a9A"),
+        (AUTO_ACK, "spring.rabbitmq.listener.simple.acknowledge-mode"),
+        (WEBHOOK_EARLY, "paygate-webhook"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(r, s)| (r.to_string(), s.to_string())).collect();
+    assert_eq!(found, expected);
+    assert_eq!(verdict.status, Status::Fail);
 }

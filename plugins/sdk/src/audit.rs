@@ -21,15 +21,7 @@ pub struct Audit<'a> {
 
 impl<'a> Audit<'a> {
     pub(crate) fn new(estate: &'a dyn Estate, info: &'a Info, params: Params) -> Self {
-        Audit {
-            estate,
-            info,
-            params,
-            reads: Vec::new(),
-            evaluated: 0,
-            findings: Vec::new(),
-            notes: Vec::new(),
-        }
+        Audit { estate, info, params, reads: Vec::new(), evaluated: 0, findings: Vec::new(), notes: Vec::new() }
     }
 
     /// Parameter values (defaults merged with configuration).
@@ -81,10 +73,7 @@ impl<'a> Audit<'a> {
     /// How a section read went: `None` = not read yet, `Some(None)` = read fine,
     /// `Some(Some(err))` = not available.
     pub fn section_state(&self, section: Section) -> Option<Option<&SectionError>> {
-        self.reads
-            .iter()
-            .find(|(s, _)| *s == section)
-            .map(|(_, e)| e.as_ref())
+        self.reads.iter().find(|(s, _)| *s == section).map(|(_, e)| e.as_ref())
     }
 
     /// True when `section` was read and held data (it may still be an empty list).
@@ -107,9 +96,7 @@ impl<'a> Audit<'a> {
 
     /// Counts resources the check looked at (for the report, and to tell `pass` from `skip`).
     pub fn evaluated(&mut self, count: usize) {
-        self.evaluated = self
-            .evaluated
-            .saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        self.evaluated = self.evaluated.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
     }
 
     /// Records a finding for `rule` at its default severity.
@@ -140,10 +127,7 @@ impl<'a> Audit<'a> {
             severity,
             subject,
             message: message.into(),
-            evidence: evidence
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            evidence: evidence.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         });
     }
 
@@ -158,31 +142,18 @@ impl<'a> Audit<'a> {
 
     fn default_severity(&self, rule: &str) -> Severity {
         // An undeclared rule id is a bug in the check; the host rejects the finding and reports it.
-        self.info
-            .rules()
-            .iter()
-            .find(|r| r.id == rule)
-            .map(|r| r.default_severity)
-            .unwrap_or(Severity::High)
+        self.info.rules().iter().find(|r| r.id == rule).map(|r| r.default_severity).unwrap_or(Severity::High)
     }
 
     /// findings → fail; unavailable section → inconclusive; nothing evaluated → skip; else pass.
     pub fn default_status(&self) -> Status {
-        if self
-            .reads
-            .iter()
-            .any(|(_, e)| matches!(e, Some(SectionError::NotDeclared)))
-        {
+        if self.reads.iter().any(|(_, e)| matches!(e, Some(SectionError::NotDeclared))) {
             return Status::Error;
         }
         if !self.findings.is_empty() {
             return Status::Fail;
         }
-        if self
-            .reads
-            .iter()
-            .any(|(_, e)| matches!(e, Some(SectionError::Unavailable(_))))
-        {
+        if self.reads.iter().any(|(_, e)| matches!(e, Some(SectionError::Unavailable(_)))) {
             return Status::Inconclusive;
         }
         if self.evaluated == 0 {
@@ -195,10 +166,9 @@ impl<'a> Audit<'a> {
         for (section, err) in &self.reads {
             let line = match err {
                 None => continue,
-                Some(SectionError::NotCollected) => format!(
-                    "{}: not collected, nothing of this kind to audit",
-                    section.name()
-                ),
+                Some(SectionError::NotCollected) => {
+                    format!("{}: not collected, nothing of this kind to audit", section.name())
+                }
                 Some(SectionError::Unavailable(reason)) => {
                     format!("{}: unavailable ({reason})", section.name())
                 }
@@ -208,12 +178,7 @@ impl<'a> Audit<'a> {
             };
             self.notes.push(line);
         }
-        Verdict {
-            status,
-            evaluated: self.evaluated,
-            findings: self.findings,
-            notes: self.notes,
-        }
+        Verdict { status, evaluated: self.evaluated, findings: self.findings, notes: self.notes }
     }
 }
 
@@ -221,10 +186,6 @@ impl Subject {
     /// `source` is the configured source name, `kind` the resource kind (`queue`, `consumer`,
     /// `config-key`, ...), `id` unique within both.
     pub fn new(source: impl Into<String>, kind: &str, id: impl Into<String>) -> Self {
-        Subject {
-            source: source.into(),
-            kind: kind.to_string(),
-            id: id.into(),
-        }
+        Subject { source: source.into(), kind: kind.to_string(), id: id.into() }
     }
 }

@@ -6,7 +6,7 @@
 //! `cargo build --target wasm32-wasip2`). The generated WIT bindings stay private; the estate's
 //! record types are re-exported in [`estate`].
 //!
-//! ```ignore
+//! ```text
 //! use plumbline_sdk::prelude::*;
 //!
 //! struct Acks;
@@ -26,6 +26,7 @@
 extern crate self as plumbline_sdk;
 
 mod audit;
+pub mod helpers;
 mod info;
 mod params;
 mod source;
@@ -54,8 +55,7 @@ pub use source::HostEstate;
 pub use source::{Estate, SectionRead};
 
 pub use __bindings::plumbline::audit::types::{
-    CheckInfo, Finding, Param, ParamSpec, ParamValue, Rule, Section, Severity, Status, Subject,
-    Verdict,
+    CheckInfo, Finding, Param, ParamSpec, ParamValue, Rule, Section, Severity, Status, Subject, Verdict,
 };
 
 /// The estate's record types, exactly as the contract defines them.
@@ -66,6 +66,7 @@ pub mod estate {
 /// Everything a check usually needs, in one `use`.
 pub mod prelude {
     pub use crate::estate::*;
+    pub use crate::helpers::{glob, glob_any, looks_like_dead_letter, pair, series};
     pub use crate::{Audit, Check, Info, ParamValue, RuleSpec, Section, Severity, Status, Subject};
 }
 

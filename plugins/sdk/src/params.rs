@@ -13,14 +13,8 @@ pub struct Params {
 impl Params {
     /// Declared defaults, overridden by `given` where names match.
     pub fn new(info: &Info, given: Vec<Param>) -> Self {
-        let mut values: Vec<Param> = info
-            .params()
-            .iter()
-            .map(|spec| Param {
-                name: spec.name.clone(),
-                value: spec.default.clone(),
-            })
-            .collect();
+        let mut values: Vec<Param> =
+            info.params().iter().map(|spec| Param { name: spec.name.clone(), value: spec.default.clone() }).collect();
         for param in given {
             match values.iter_mut().find(|p| p.name == param.name) {
                 Some(slot) => slot.value = param.value,
@@ -31,10 +25,7 @@ impl Params {
     }
 
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
-        self.values
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| &p.value)
+        self.values.iter().find(|p| p.name == name).map(|p| &p.value)
     }
 
     /// A number (integer or float). Panics only on a name the check never declared — a bug in

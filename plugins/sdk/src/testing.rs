@@ -1,7 +1,7 @@
 //! Native unit tests for checks: load a snapshot file (the same format `plumbline audit
 //! --snapshot` reads), optionally mark sections missing or unavailable, and run a check on it.
 //!
-//! ```ignore
+//! ```text
 //! let fixture = Fixture::from_json(include_str!("../fixtures/auto-ack.json")).unwrap();
 //! let verdict = testing::run::<Acks>(&fixture, &[]);
 //! assert_eq!(verdict.status, Status::Fail);
@@ -65,26 +65,14 @@ impl Fixture {
     }
 
     fn serve<T: Clone>(&self, section: Section, data: &Option<Vec<T>>) -> SectionRead<T> {
-        if self
-            .declared
-            .as_ref()
-            .is_some_and(|declared| !declared.contains(&section))
-        {
+        if self.declared.as_ref().is_some_and(|declared| !declared.contains(&section)) {
             return Err(SectionError::NotDeclared);
         }
-        let mut reasons: Vec<String> = self
-            .unavailable
-            .iter()
-            .filter(|(s, _)| *s == section)
-            .map(|(_, r)| r.clone())
-            .collect();
+        let mut reasons: Vec<String> =
+            self.unavailable.iter().filter(|(s, _)| *s == section).map(|(_, r)| r.clone()).collect();
         if let Some(info) = &self.info {
             for source in info.sources.iter().filter(|s| s.kind == section && !s.ok) {
-                reasons.push(format!(
-                    "{}: {}",
-                    source.name,
-                    source.reason.as_deref().unwrap_or("not read")
-                ));
+                reasons.push(format!("{}: {}", source.name, source.reason.as_deref().unwrap_or("not read")));
             }
         }
         if !reasons.is_empty() {
@@ -131,13 +119,7 @@ impl Estate for Fixture {
 pub fn run<C: Check>(fixture: &Fixture, overrides: &[(&str, ParamValue)]) -> Verdict {
     let mut scoped = fixture.clone();
     scoped.declared = Some(C::info().sections().to_vec());
-    let params = overrides
-        .iter()
-        .map(|(name, value)| Param {
-            name: name.to_string(),
-            value: value.clone(),
-        })
-        .collect();
+    let params = overrides.iter().map(|(name, value)| Param { name: name.to_string(), value: value.clone() }).collect();
     crate::run_check::<C>(&scoped, params)
 }
 

@@ -7,11 +7,7 @@ pub struct Chatty;
 
 impl Check for Chatty {
     fn info() -> Info {
-        Info::new(
-            "hostile-chatty",
-            "Prints a lot",
-            "Is a check's output capped without failing it?",
-        )
+        Info::new("hostile-chatty", "Prints a lot", "Is a check's output capped without failing it?")
     }
     fn run(_audit: &mut Audit<'_>) {
         let line = "x".repeat(1000);

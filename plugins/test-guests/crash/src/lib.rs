@@ -7,11 +7,7 @@ pub struct Crash;
 
 impl Check for Crash {
     fn info() -> Info {
-        Info::new(
-            "hostile-crash",
-            "Panics",
-            "Does a trapping check stay contained?",
-        )
+        Info::new("hostile-crash", "Panics", "Does a trapping check stay contained?")
     }
     fn run(_audit: &mut Audit<'_>) {
         panic!("boom: this check crashed on purpose");

@@ -7,11 +7,7 @@ pub struct Hog;
 
 impl Check for Hog {
     fn info() -> Info {
-        Info::new(
-            "hostile-hog",
-            "Eats memory",
-            "Does the host enforce its memory limit?",
-        )
+        Info::new("hostile-hog", "Eats memory", "Does the host enforce its memory limit?")
     }
     fn run(_audit: &mut Audit<'_>) {
         let mut hoard: Vec<Vec<u8>> = Vec::new();

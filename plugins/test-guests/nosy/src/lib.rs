@@ -7,12 +7,8 @@ pub struct Nosy;
 
 impl Check for Nosy {
     fn info() -> Info {
-        Info::new(
-            "hostile-nosy",
-            "Reads what it did not declare",
-            "Does the host refuse undeclared sections?",
-        )
-        .reads(Section::Registry)
+        Info::new("hostile-nosy", "Reads what it did not declare", "Does the host refuse undeclared sections?")
+            .reads(Section::Registry)
     }
     fn run(audit: &mut Audit<'_>) {
         let registry = audit.registry();

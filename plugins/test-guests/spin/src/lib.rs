@@ -7,11 +7,7 @@ pub struct Spin;
 
 impl Check for Spin {
     fn info() -> Info {
-        Info::new(
-            "hostile-spin",
-            "Spins forever",
-            "Does the host enforce its deadline?",
-        )
+        Info::new("hostile-spin", "Spins forever", "Does the host enforce its deadline?")
     }
     fn run(_audit: &mut Audit<'_>) {
         let mut n: u64 = 0;
