@@ -18,9 +18,14 @@ demo: build
 run *ARGS: build
     ./target/release/plumbline {{ARGS}}
 
-# Everything CI runs: formatting, lints, unit tests of host and checks, end-to-end tests.
-test: lint
+# Everything CI runs: formatting, lints, unit tests of host and checks, collector tests against
+# the real servers, end-to-end tests.
+test: lint services
     cargo test --release --workspace
+
+# Start (idempotently) and wait for the servers the tests use, all on 127.0.0.1.
+services:
+    bash scripts/services.sh
 
 # Formatting and clippy, warnings are errors.
 lint:

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sha2::Digest;
 
 use crate::config::Config;
 use crate::contract::types::{CheckInfo, ParamValue, Severity};
@@ -34,8 +35,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the checks against a snapshot and print a report.
+    /// Run the checks against a snapshot (a file, the sources of --config, or the bundled
+    /// example) and print a report.
     Audit(AuditArgs),
+    /// Collect the sources of --config (read-only) and write the snapshot as JSON.
+    Snapshot(SnapshotArgs),
     /// List or describe the available checks.
     Checks {
         #[command(subcommand)]
@@ -96,6 +100,16 @@ pub struct AuditArgs {
     pub timeout: Option<f64>,
     #[command(flatten)]
     pub plugins: PluginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Configuration naming the sources to read.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: PathBuf,
+    /// Write the snapshot to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +181,23 @@ impl PluginArgs {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Audit(args) => audit(args),
+        Command::Snapshot(args) => {
+            let config = Config::load(&args.config)?;
+            if config.sources.is_empty() && config.registry.is_none() {
+                bail!("{}: no [[sources.*]] and no [registry] to collect", args.config.display());
+            }
+            let loaded = collect(&config, &args.config)?;
+            let text = serde_json::to_string_pretty(&loaded.snapshot).context("cannot serialise the snapshot")? + "\n";
+            match &args.output {
+                Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+                None => print(&text)?,
+            }
+            let failed = loaded.snapshot.info.sources.iter().filter(|s| !s.ok).count();
+            if failed > 0 {
+                tracing::warn!("{failed} source(s) could not be read completely; see info.sources");
+            }
+            Ok(0)
+        }
         Command::Checks { command: ChecksCommand::List(plugins) } => {
             let described = describe(&plugins)?;
             let mut out = String::new();
@@ -211,6 +242,9 @@ fn audit(args: AuditArgs) -> Result<i32> {
     }
     let loaded = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
+        None if !config.sources.is_empty() || config.registry.is_some() => {
+            collect(&config, args.config.as_deref().unwrap_or(std::path::Path::new("plumbline.toml")))?
+        }
         None => {
             let mut loaded = snapshot::parse(bundled::EXAMPLE, std::path::Path::new(bundled::EXAMPLE_NAME))?;
             loaded.origin = format!("bundled:{}", bundled::EXAMPLE_NAME);
@@ -248,6 +282,22 @@ fn audit(args: AuditArgs) -> Result<i32> {
         None => print(&rendered)?,
     }
     Ok(report.summary.gate.exit_code)
+}
+
+/// Collects the configured sources into a snapshot (on a tokio runtime of its own).
+fn collect(config: &Config, config_path: &std::path::Path) -> Result<snapshot::Loaded> {
+    let registry = config.registry()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the collection runtime")?;
+    let snapshot = runtime.block_on(crate::collect::collect_all(&config.sources, registry, &config.collect));
+    let bytes = serde_json::to_vec(&snapshot).context("cannot serialise the snapshot")?;
+    Ok(snapshot::Loaded {
+        snapshot,
+        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+        origin: format!("collected:{}", config_path.display()),
+    })
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<Config> {

@@ -1,7 +1,17 @@
-//! `plumbline.toml`: per-check parameter overrides and sandbox limits. (Sources and the
-//! integration registry join this file with the collectors.)
+//! `plumbline.toml`: the sources to collect, the integration registry, per-check parameter
+//! overrides and sandbox limits.
 //!
 //! ```toml
+//! [collect]
+//! timeout-seconds = 30
+//!
+//! [[sources.postgres]]
+//! name = "pg-payments"
+//! url = "postgres://auditor:${PG_PASSWORD}@127.0.0.1:5432/payments"
+//!
+//! [registry]
+//! file = "registry.json"          # or inline [[registry.integrations]] tables
+//!
 //! [limits]
 //! timeout-seconds = 10
 //! memory-mib = 256
@@ -9,6 +19,8 @@
 //! [checks.acks.params]
 //! ignore-queues = ["metrics.*"]
 //! ```
+//!
+//! Relative paths are resolved from the directory of the configuration file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +28,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::collect::{CollectSettings, Sources};
+use crate::contract::estate::Integration;
 use crate::contract::types::ParamValue;
 use crate::runtime::{Limits, Overrides};
 
@@ -26,6 +40,29 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub checks: BTreeMap<String, CheckConfig>,
+    #[serde(default)]
+    pub collect: CollectSettings,
+    #[serde(default)]
+    pub sources: Sources,
+    pub registry: Option<RegistryConfig>,
+    /// Directory of the file this came from (relative paths start here).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// The declared integration registry: a file (JSON or TOML with an `integrations` list) or
+/// inline `[[registry.integrations]]` tables, in the contract's `integration` shape.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegistryConfig {
+    pub file: Option<PathBuf>,
+    #[serde(default)]
+    pub integrations: Vec<Integration>,
+}
+
+#[derive(Deserialize)]
+struct RegistryFile {
+    integrations: Vec<Integration>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,14 +91,41 @@ pub enum ConfigError {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
-        let config: Config = toml::from_str(&text)
+        let mut config: Config = toml::from_str(&text)
             .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // Config-file sources read relative paths from the config's directory by default.
+        for source in &mut config.sources.config_files {
+            let base = source.base_dir.take().map(|dir| config.base_dir.join(dir));
+            source.base_dir = Some(base.unwrap_or_else(|| config.base_dir.clone()));
+        }
         config.validate(path)?;
         Ok(config)
     }
 
+    /// The registry's integrations, read from `registry.file` if set. `None` when no registry
+    /// is configured.
+    pub fn registry(&self) -> Result<Option<Vec<Integration>>, ConfigError> {
+        let Some(registry) = &self.registry else { return Ok(None) };
+        let mut integrations = registry.integrations.clone();
+        if let Some(file) = &registry.file {
+            let path = self.base_dir.join(file);
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::Io { path: path.clone(), source })?;
+            let parsed: Result<RegistryFile, String> = if path.extension().is_some_and(|e| e == "toml") {
+                toml::from_str(&text).map_err(|e| e.to_string())
+            } else {
+                serde_json::from_str(&text).map_err(|e| e.to_string())
+            };
+            let parsed = parsed.map_err(|message| ConfigError::Invalid { path: path.clone(), message })?;
+            integrations.extend(parsed.integrations);
+        }
+        Ok(Some(integrations))
+    }
+
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        self.sources.validate().map_err(|why| invalid(format!("sources: {why}")))?;
         if let Some(t) = self.limits.timeout_seconds
             && !(t > 0.0 && t <= 3600.0)
         {

@@ -9,6 +9,7 @@
 
 pub mod bundled;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod contract;
 pub mod outcome;

@@ -3,6 +3,7 @@
 
 mod audit;
 mod cache;
+mod collect;
 mod examples;
 mod input;
 mod sandbox;

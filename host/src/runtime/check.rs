@@ -100,7 +100,7 @@ fn enforce(
     let unavailable: Vec<String> = reads
         .iter()
         .filter_map(|(s, r)| match r {
-            ReadState::Unavailable(reason) => Some(format!("{} ({reason})", s.name())),
+            ReadState::Unavailable(reason) | ReadState::Partial(reason) => Some(format!("{} ({reason})", s.name())),
             _ => None,
         })
         .collect();
@@ -317,6 +317,14 @@ mod tests {
         assert!(o.error.unwrap().contains("rabbitmq (timeout)"));
         let o = outcome(verdict(Status::Skip, 0, vec![]), reads);
         assert_eq!(o.status, Status::Inconclusive);
+    }
+
+    #[test]
+    fn a_pass_on_partial_data_becomes_inconclusive() {
+        let reads = vec![(Section::Rabbitmq, ReadState::Partial("rabbit-b: refused".into()))];
+        let o = outcome(verdict(Status::Pass, 3, vec![]), reads);
+        assert_eq!(o.status, Status::Inconclusive);
+        assert!(o.error.unwrap().contains("rabbit-b: refused"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, W
 
 use crate::contract::estate::{self, SectionError};
 use crate::contract::types::{self, Section};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Availability, Snapshot};
 
 use super::engine::Limits;
 use super::output::CappedOutput;
@@ -21,6 +21,8 @@ use super::output::CappedOutput;
 #[serde(rename_all = "kebab-case", tag = "state", content = "reason")]
 pub enum ReadState {
     Available,
+    /// Served the data of the sources that could be read; others of this kind failed.
+    Partial(String),
     NotCollected,
     Unavailable(String),
     NotDeclared,
@@ -82,16 +84,19 @@ impl CheckState {
         pick: impl Fn(&Snapshot) -> &Option<Vec<T>>,
     ) -> Result<Vec<T>, SectionError> {
         let declared = self.declared.as_ref().is_some_and(|d| d.contains(&section));
-        let result = if !declared {
-            Err(SectionError::NotDeclared)
+        let (result, state) = if !declared {
+            (Err(SectionError::NotDeclared), ReadState::NotDeclared)
         } else {
-            self.snapshot.section_state(section).map(|()| pick(&self.snapshot).clone().unwrap_or_default())
-        };
-        let state = match &result {
-            Ok(_) => ReadState::Available,
-            Err(SectionError::NotCollected) => ReadState::NotCollected,
-            Err(SectionError::Unavailable(reason)) => ReadState::Unavailable(reason.clone()),
-            Err(SectionError::NotDeclared) => ReadState::NotDeclared,
+            match self.snapshot.availability(section) {
+                Availability::Full => (Ok(pick(&self.snapshot).clone().unwrap_or_default()), ReadState::Available),
+                Availability::Partial(reason) => {
+                    (Ok(pick(&self.snapshot).clone().unwrap_or_default()), ReadState::Partial(reason))
+                }
+                Availability::Unavailable(reason) => {
+                    (Err(SectionError::Unavailable(reason.clone())), ReadState::Unavailable(reason))
+                }
+                Availability::NotCollected => (Err(SectionError::NotCollected), ReadState::NotCollected),
+            }
         };
         tracing::debug!(section = section.name(), ?state, "section read");
         self.reads.push((section, state));

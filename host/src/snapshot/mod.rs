@@ -16,12 +16,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::contract::estate::{
-    ConfigFile, Integration, KafkaCluster, PostgresServer, PrometheusServer, RabbitmqBroker, SectionError,
-    SnapshotInfo, SqsAccount,
+    ConfigFile, Integration, KafkaCluster, PostgresServer, PrometheusServer, RabbitmqBroker, SnapshotInfo, SqsAccount,
 };
 use crate::contract::types::Section;
 
-pub use redact::{REDACTED, redact};
+pub use redact::{REDACTED, redact, strip_url_credentials};
 
 /// The only file format this version reads and writes.
 pub const FORMAT: &str = "plumbline-snapshot/1";
@@ -63,6 +62,15 @@ pub enum LoadError {
          hint: re-create the snapshot with this version of plumbline"
     )]
     Format { path: PathBuf, found: String },
+}
+
+/// How much of a section can be read (see [`Snapshot::availability`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Full,
+    Partial(String),
+    Unavailable(String),
+    NotCollected,
 }
 
 /// A loaded snapshot with the digest of the bytes it came from.
@@ -137,9 +145,10 @@ impl Snapshot {
         }
     }
 
-    /// Availability of `section`: unavailable if any source of its kind failed, otherwise
-    /// collected if present, otherwise not collected.
-    pub fn section_state(&self, section: Section) -> Result<(), SectionError> {
+    /// How readable `section` is: every source of its kind read → `Full`; some failed but the
+    /// others left data → `Partial` (served, but no check may pass on it); all failed →
+    /// `Unavailable`; no source of its kind and no data → `NotCollected`.
+    pub fn availability(&self, section: Section) -> Availability {
         let failures: Vec<String> = self
             .info
             .sources
@@ -147,19 +156,21 @@ impl Snapshot {
             .filter(|s| s.kind == section && !s.ok)
             .map(|s| format!("{}: {}", s.name, s.reason.as_deref().unwrap_or("not read")))
             .collect();
-        if !failures.is_empty() {
-            return Err(SectionError::Unavailable(failures.join("; ")));
-        }
-        let present = match section {
-            Section::Kafka => self.kafka.is_some(),
-            Section::Rabbitmq => self.rabbitmq.is_some(),
-            Section::Sqs => self.sqs.is_some(),
-            Section::Postgres => self.postgres.is_some(),
-            Section::Prometheus => self.prometheus.is_some(),
-            Section::ConfigFiles => self.config_files.is_some(),
-            Section::Registry => self.registry.is_some(),
+        let len = match section {
+            Section::Kafka => self.kafka.as_ref().map(Vec::len),
+            Section::Rabbitmq => self.rabbitmq.as_ref().map(Vec::len),
+            Section::Sqs => self.sqs.as_ref().map(Vec::len),
+            Section::Postgres => self.postgres.as_ref().map(Vec::len),
+            Section::Prometheus => self.prometheus.as_ref().map(Vec::len),
+            Section::ConfigFiles => self.config_files.as_ref().map(Vec::len),
+            Section::Registry => self.registry.as_ref().map(Vec::len),
         };
-        if present { Ok(()) } else { Err(SectionError::NotCollected) }
+        match (failures.is_empty(), len) {
+            (true, Some(_)) => Availability::Full,
+            (true, None) => Availability::NotCollected,
+            (false, Some(n)) if n > 0 => Availability::Partial(failures.join("; ")),
+            (false, _) => Availability::Unavailable(failures.join("; ")),
+        }
     }
 
     /// Number of resources of each section, for the report header.

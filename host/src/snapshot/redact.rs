@@ -118,6 +118,19 @@ fn redact_pairs(pairs: &mut [(String, String)]) {
     }
 }
 
+impl ConfigEntry {
+    /// A config entry as a collector read it, redacted on the way in: a secret value is replaced
+    /// by [`REDACTED`] and described in `secret`; a reference such as `${DB_PASSWORD}` is kept
+    /// and marked `plaintext: false`. (A constructor rather than a re-export because this module
+    /// is private to `snapshot`.)
+    pub(crate) fn redacted(key: String, value: String, line: u32) -> ConfigEntry {
+        match classify(&key, &value) {
+            Some((value, redaction)) => ConfigEntry { key, value, line, secret: Some(redaction) },
+            None => ConfigEntry { key, value, line, secret: None },
+        }
+    }
+}
+
 /// Decides whether `value` under `key` is a secret; returns the value to keep and what was
 /// removed. References (`${DB_PASSWORD}`, `vault:...`) are kept: they are not secrets.
 pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
@@ -128,16 +141,44 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
     if trimmed.contains("-----BEGIN") {
         return Some((REDACTED.into(), Redaction { kind: "private-key".into(), plaintext: true }));
     }
-    if let Some(clean) = strip_url_credentials(trimmed) {
+    if let Some(clean) = strip_url_credentials(trimmed).or_else(|| strip_query_password(trimmed)) {
         return Some((clean, Redaction { kind: "url-credentials".into(), plaintext: true }));
     }
     let lowered = key.to_ascii_lowercase();
     let kind = SECRET_KEY_MARKERS.iter().find(|(marker, _)| lowered.contains(marker)).map(|(_, kind)| *kind)?;
     if is_reference(trimmed) {
+        // `${DB_PASSWORD:changeme}`: the default after the colon is a secret written in clear.
+        if let Some((var, default)) =
+            trimmed.strip_prefix("${").and_then(|r| r.strip_suffix('}')).and_then(|r| r.split_once(':'))
+            && !default.is_empty()
+        {
+            return Some((format!("${{{var}:{REDACTED}}}"), Redaction { kind: kind.into(), plaintext: true }));
+        }
         return Some((value.to_string(), Redaction { kind: kind.into(), plaintext: false }));
     }
     let kind = if trimmed.contains("LoginModule") { "jaas" } else { kind };
     Some((REDACTED.into(), Redaction { kind: kind.into(), plaintext: true }))
+}
+
+/// `…?user=u&password=p` (JDBC and libpq URLs) → the password parameter's value redacted.
+fn strip_query_password(value: &str) -> Option<String> {
+    let (base, query) = value.split_once('?')?;
+    let mut changed = false;
+    let params: Vec<String> = query
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((name, v))
+                if matches!(name.to_ascii_lowercase().as_str(), "password" | "pwd" | "passwd")
+                    && !v.is_empty()
+                    && v != REDACTED =>
+            {
+                changed = true;
+                format!("{name}={REDACTED}")
+            }
+            _ => param.to_string(),
+        })
+        .collect();
+    changed.then(|| format!("{base}?{}", params.join("&")))
 }
 
 /// `${VAR}`, `$VAR`, `{{ .Values.x }}`, `vault:`, `secret:`, `arn:aws:secretsmanager:` …

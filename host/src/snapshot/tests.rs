@@ -14,20 +14,34 @@ fn minimal(extra: &str) -> String {
 fn loads_a_minimal_snapshot_and_reports_missing_sections_as_not_collected() {
     let loaded = parse(minimal("").as_bytes(), Path::new("x.json")).unwrap();
     assert_eq!(loaded.sha256.len(), 64);
-    assert_eq!(loaded.snapshot.section_state(Section::Kafka), Err(SectionError::NotCollected));
+    assert_eq!(loaded.snapshot.availability(Section::Kafka), Availability::NotCollected);
 }
 
 #[test]
-fn a_failed_source_makes_its_section_unavailable_even_with_data() {
+fn a_failed_source_makes_its_section_unavailable_when_nothing_else_was_read() {
     let text = r#"{"format":"plumbline-snapshot/1","info":{"collected_at":1,"window_seconds":60,"collector_version":"t",
         "sources":[{"name":"rabbit-prod","kind":"Rabbitmq","ok":false,"reason":"401 Unauthorized"}]},"rabbitmq":[]}"#;
     let loaded = parse(text.as_bytes(), Path::new("x.json")).unwrap();
-    match loaded.snapshot.section_state(Section::Rabbitmq) {
-        Err(SectionError::Unavailable(reason)) => {
-            assert!(reason.contains("rabbit-prod: 401"), "{reason}")
-        }
+    match loaded.snapshot.availability(Section::Rabbitmq) {
+        Availability::Unavailable(reason) => assert!(reason.contains("rabbit-prod: 401"), "{reason}"),
         other => panic!("expected unavailable, got {other:?}"),
     }
+}
+
+#[test]
+fn a_failed_source_beside_a_read_one_makes_its_section_partial() {
+    let mut loaded = crate::snapshot::parse(crate::bundled::EXAMPLE, Path::new("x.json")).unwrap();
+    assert_eq!(loaded.snapshot.availability(Section::Postgres), Availability::Full);
+    loaded.snapshot.info.sources.push(crate::contract::estate::SourceStatus {
+        name: "pg-other".into(),
+        kind: Section::Postgres,
+        ok: false,
+        reason: Some("timed out after 30 s".into()),
+    });
+    assert_eq!(
+        loaded.snapshot.availability(Section::Postgres),
+        Availability::Partial("pg-other: timed out after 30 s".into())
+    );
 }
 
 #[test]
@@ -100,4 +114,18 @@ fn credentials_in_urls_anywhere_are_removed() {
         assert!(!dump.contains(canary), "{canary} leaked: {dump}");
     }
     assert!(dump.contains("https://hook:<redacted>@api.example/x"));
+}
+
+#[test]
+fn query_passwords_and_reference_defaults_are_secrets_too() {
+    let (value, r) =
+        redact::classify("spring.datasource.url", "jdbc:postgresql://db/app?user=u&password=q-canary&ssl=true")
+            .unwrap();
+    assert_eq!(value, "jdbc:postgresql://db/app?user=u&password=<redacted>&ssl=true");
+    assert!(r.plaintext);
+    let (value, r) = redact::classify("spring.datasource.password", "${DB_PASSWORD:changeme-canary}").unwrap();
+    assert_eq!(value, "${DB_PASSWORD:<redacted>}");
+    assert!(r.plaintext);
+    let (value, r) = redact::classify("spring.datasource.password", "${DB_PASSWORD}").unwrap();
+    assert_eq!((value.as_str(), r.plaintext), ("${DB_PASSWORD}", false));
 }

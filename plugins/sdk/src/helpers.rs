@@ -35,6 +35,20 @@ pub fn looks_like_dead_letter(name: &str) -> bool {
     DEAD_LETTER_PATTERNS.iter().any(|p| glob(p, name))
 }
 
+/// `YYYY-MM-DD` (UTC) of a Unix time, for messages (Howard Hinnant's civil-from-days).
+pub fn utc_date(unix: i64) -> String {
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 impl ConfigFile {
     /// The entry for exactly `key`.
     pub fn get(&self, key: &str) -> Option<&ConfigEntry> {
@@ -185,6 +199,13 @@ mod tests {
         assert!(glob("*dead-letter*", "x.dead-letter.y"));
         assert!(!glob("*.dlq", "orders.dlq.archive"));
         assert!(glob("exact", "EXACT"));
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert_eq!(utc_date(1_798_192_000), "2026-12-25");
     }
 
     #[test]

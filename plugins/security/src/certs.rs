@@ -1,8 +1,8 @@
 //! Certificate expiry (`certificate-expiry`) for the listeners of Kafka brokers and RabbitMQ
 //! nodes: a certificate must stay valid `cert-min-days` after `collected_at`; one that has
-//! already expired is critical. Also the small date formatting the messages need (checks have no
-//! date library and no clock).
+//! already expired is critical.
 
+use plumbline_sdk::helpers::utc_date as date;
 use plumbline_sdk::prelude::*;
 
 use crate::CERT_EXPIRY;
@@ -52,19 +52,4 @@ pub fn check(audit: &mut Audit<'_>, subject: Subject, what: &str, listener: &Lis
             evidence,
         );
     }
-}
-
-/// `YYYY-MM-DD` (UTC) of a Unix time.
-pub fn date(unix: i64) -> String {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = unix.div_euclid(DAY) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }

@@ -1,0 +1,224 @@
+//! Live collection end to end: a small leaky estate is set up on the real PostgreSQL and
+//! RabbitMQ of this machine plus config files on disk, then `plumbline audit --config` (a
+//! subprocess) must find its problems, change nothing on the servers, and let no secret out.
+
+use std::time::Duration;
+
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+
+use crate::support::*;
+
+const CANARY: &str = "pw-canary-7f3a9c";
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}_{}_{nanos}", std::process::id())
+}
+
+/// Messages in `queue` of vhost `/`, as the management API reports them once its stats settle.
+fn queue_depth(queue: &str) -> Option<u64> {
+    let out = std::process::Command::new("curl")
+        .args(["-fsS", "-u", "guest:guest", &format!("http://127.0.0.1:15672/api/queues/%2F/{queue}")])
+        .output()
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    value["messages"].as_u64()
+}
+
+fn settled_depth(queue: &str, expected: u64) -> u64 {
+    for _ in 0..30 {
+        if queue_depth(queue) == Some(expected) {
+            return expected;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    queue_depth(queue).unwrap_or(u64::MAX)
+}
+
+#[test]
+fn a_live_leaky_estate_is_collected_read_only_and_audited() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let schema = unique("plumbline_e2e");
+    let auto_ack_queue = unique("e2e.auto-ack");
+    let parked_queue = unique("e2e.parked");
+
+    // PostgreSQL: a table that receives events without a unique key on event_id. The guard drops
+    // the schema however the test ends.
+    struct DropSchema(tokio::runtime::Runtime, sqlx::PgPool, String);
+    impl Drop for DropSchema {
+        fn drop(&mut self) {
+            let _ = self.0.block_on(sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.2)).execute(&self.1));
+        }
+    }
+    let pool = runtime
+        .block_on(
+            sqlx::postgres::PgPoolOptions::new().max_connections(1).connect("postgres://postgres@127.0.0.1:5432/test"),
+        )
+        .expect("local PostgreSQL (scripts/services.sh)");
+    let cleanup_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let _cleanup = DropSchema(cleanup_runtime, pool.clone(), schema.clone());
+    for sql in [
+        format!("CREATE SCHEMA {schema}"),
+        format!("CREATE TABLE {schema}.charges (id bigserial PRIMARY KEY, event_id text NOT NULL, amount numeric)"),
+    ] {
+        runtime.block_on(sqlx::query(&sql).execute(&pool)).unwrap();
+    }
+
+    // RabbitMQ: an auto-ack consumer held open, and a queue with messages nobody consumes.
+    let (connection, _channel, _consumer) = runtime.block_on(async {
+        let connection = Connection::connect("amqp://guest:guest@127.0.0.1:5672/%2f", ConnectionProperties::default())
+            .await
+            .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        // Exclusive: the broker deletes them when this connection closes, even if the test fails.
+        let temp = QueueDeclareOptions { exclusive: true, ..Default::default() };
+        channel.queue_declare(&auto_ack_queue, temp, FieldTable::default()).await.unwrap();
+        channel.queue_declare(&parked_queue, temp, FieldTable::default()).await.unwrap();
+        for _ in 0..2 {
+            channel
+                .basic_publish("", &parked_queue, BasicPublishOptions::default(), b"{}", BasicProperties::default())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        let consumer = channel
+            .basic_consume(
+                &auto_ack_queue,
+                "e2e-auto-ack",
+                BasicConsumeOptions { no_ack: true, ..Default::default() },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        (connection, channel, consumer)
+    });
+    let depth_before = settled_depth(&parked_queue, 2);
+    assert_eq!(depth_before, 2);
+
+    // Config files: Kafka auto-commit and a plaintext password (the canary).
+    let dir = temp();
+    let app = dir.path().join("billing").join("config");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("application.yml"),
+        format!(
+            "spring:\n  kafka:\n    consumer:\n      group-id: billing\n      enable-auto-commit: true\n  datasource:\n    password: {CANARY}\n"
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("plumbline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[collect]
+timeout-seconds = 20
+
+[[sources.postgres]]
+name = "pg-live"
+url = "postgres://postgres:${{PLUMBLINE_E2E_PG_PASSWORD}}@127.0.0.1:5432/test"
+
+[[sources.postgres]]
+name = "pg-nowhere"
+url = "postgres://postgres@127.0.0.1:1/test"
+
+[[sources.rabbitmq]]
+name = "rabbit-live"
+management-url = "http://127.0.0.1:15672"
+amqp-url = "amqp://127.0.0.1:5672/%2f"
+username = "guest"
+password = "${{PLUMBLINE_E2E_RABBIT_PASSWORD}}"
+
+[[sources.config-files]]
+name = "configs"
+paths = ["billing/config/*.yml"]
+
+[[registry.integrations]]
+id = "e2e-events"
+name = "e2e events"
+source_system = "shop"
+target_system = "billing"
+transport = "rabbitmq"
+lifecycle = "active"
+resources = ["queue:/{auto_ack_queue}", "table:charges"]
+delivery = "at-least-once"
+idempotency_key = "event_id"
+"#
+        ),
+    )
+    .unwrap();
+
+    let cache = temp();
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plumbline"));
+        command.args(args);
+        if args[0] == "audit" {
+            command.arg("--cache-dir").arg(cache.path());
+        }
+        let output = command
+            .env("PLUMBLINE_E2E_PG_PASSWORD", "ignored-by-trust-auth")
+            .env("PLUMBLINE_E2E_RABBIT_PASSWORD", "guest")
+            .env("PLUMBLINE_LOG", "trace")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["audit", "--format", "json", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+
+    let findings: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["findings"].as_array().unwrap().iter())
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["subject"]["id"].as_str().unwrap().to_string()))
+        .collect();
+    let has = |rule: &str, id_part: &str| findings.iter().any(|(r, id)| r == rule && id.contains(id_part));
+    assert!(has("acks/rabbitmq-auto-ack", &auto_ack_queue), "{findings:#?}");
+    assert!(has("acks/kafka-auto-commit", "spring.kafka.consumer.enable-auto-commit"), "{findings:#?}");
+    assert!(has("security/plaintext-secret", "spring.datasource.password"), "{findings:#?}");
+    assert!(has("idempotency/no-unique-event-key", &format!("{schema}.charges")), "{findings:#?}");
+
+    // The idempotency check saw the live server despite the unreachable one, and says so.
+    let idempotency = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "idempotency").unwrap();
+    let postgres_read =
+        idempotency["sections_read"].as_array().unwrap().iter().find(|r| r["section"] == "postgres").unwrap();
+    assert_eq!(postgres_read["state"], "partial", "{postgres_read}");
+    // The unreachable source is recorded, not silently dropped.
+    let sources = report["snapshot"]["sources"].as_array().unwrap();
+    let nowhere = sources.iter().find(|s| s["name"] == "pg-nowhere").unwrap();
+    assert_eq!(nowhere["ok"], false);
+    assert!(nowhere["reason"].as_str().unwrap().contains("127.0.0.1:1"), "{nowhere}");
+
+    // Read-only: the parked messages are still there.
+    assert_eq!(settled_depth(&parked_queue, 2), depth_before, "the audit changed a queue");
+
+    // No secret anywhere: report, logs, snapshot file, compile cache.
+    let snapshot_path = dir.path().join("snapshot.json");
+    let (code, _, snap_err) =
+        run(&["snapshot", "--config", config.to_str().unwrap(), "-o", snapshot_path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{snap_err}");
+    let snapshot = std::fs::read_to_string(&snapshot_path).unwrap();
+    for (what, text) in [("report", &stdout), ("log", &stderr), ("snapshot", &snapshot), ("snapshot log", &snap_err)] {
+        assert!(!text.contains(CANARY), "the canary secret leaked into the {what}");
+    }
+    for entry in std::fs::read_dir(cache.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        assert!(!bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()), "canary in cache file");
+    }
+    // The snapshot file audits to the same findings.
+    let (code, again, _) = run(&["audit", "--format", "json", "--snapshot", snapshot_path.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["summary"]["findings"], report["summary"]["findings"]);
+
+    runtime.block_on(connection.close(0, "done")).unwrap();
+}
