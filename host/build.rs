@@ -17,7 +17,11 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
 
-    let bundled = crates_in(&plugins, &["sdk", "test-guests"]);
+    let mut bundled = crates_in(&plugins, &["sdk", "test-guests"]);
+    // Reports list checks in the order of the audit's eight questions; others follow by name.
+    const QUESTION_ORDER: [&str; 8] =
+        ["acks", "backpressure", "schema-drift", "dead-letters", "blind-spots", "sla", "idempotency", "security"];
+    bundled.sort_by_key(|(dir, _)| (QUESTION_ORDER.iter().position(|id| id == dir).unwrap_or(usize::MAX), dir.clone()));
     let test_guests = crates_in(&plugins.join("test-guests"), &[]);
     let target_dir = root.join("target").join("guests");
 
