@@ -5,7 +5,7 @@
 //! checks unless `--allow-inconclusive`) · 2 bad usage or bad input · 3 a check ended in `error`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -15,7 +15,9 @@ use sha2::Digest;
 use crate::config::Config;
 use crate::contract::types::{CheckInfo, ParamValue, Severity};
 use crate::outcome::CheckOutcome;
-use crate::report::{Report, render_json, render_text};
+use crate::report::{
+    Catalog, Report, SarifOptions, render_json, render_junit, render_markdown, render_sarif, render_text,
+};
 use crate::runtime::{CompileCache, Mode, PluginSource, Runtime};
 use crate::snapshot;
 use crate::{bundled, runtime};
@@ -77,10 +79,13 @@ pub struct AuditArgs {
     /// Snapshot file to audit. Without it, the bundled example estate is audited.
     #[arg(long, short = 's', value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Write the report to FILE instead of stdout.
+    /// Report format: text, json, sarif, junit or markdown. Repeatable: `FORMAT=PATH` writes that
+    /// format to PATH (`--format sarif=out.sarif --format junit=junit.xml`); at most one plain
+    /// `FORMAT` goes to stdout or --output. When every format has a path, stdout gets the text
+    /// report. [default: text]
+    #[arg(long, short = 'f', value_name = "FORMAT[=PATH]", value_parser = parse_format_target)]
+    pub format: Vec<FormatTarget>,
+    /// Write the report in the plain --format (text by default) to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Only run these checks (comma-separated ids).
@@ -138,6 +143,69 @@ pub struct CacheArgs {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+/// One `--format` value: a format, and the file it goes to (`None`: stdout or --output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatTarget {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_format_target(text: &str) -> Result<FormatTarget, String> {
+    let (name, path) = match text.split_once('=') {
+        Some((name, path)) => (name, Some(path)),
+        None => (text, None),
+    };
+    let format = Format::from_str(name.trim(), true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("`{name}` is not a report format ({}); write FORMAT or FORMAT=PATH", known.join(", "))
+    })?;
+    match path {
+        Some("") => Err(format!("`{text}` names no file; write {name}=PATH, or just {name} for stdout")),
+        Some(path) => Ok(FormatTarget { format, path: Some(PathBuf::from(path)) }),
+        None => Ok(FormatTarget { format, path: None }),
+    }
+}
+
+/// Checks the `--format`/`--output` combination and settles what goes to stdout (or --output):
+/// the one plain format, or text when every format names a file.
+fn plan_outputs(targets: &[FormatTarget], output: Option<&Path>) -> Result<(Format, Vec<(Format, PathBuf)>)> {
+    let plain: Vec<Format> = targets.iter().filter(|t| t.path.is_none()).map(|t| t.format).collect();
+    if plain.len() > 1 {
+        bail!(
+            "--format: only one format can go to {}; give the others a file, e.g. --format sarif=report.sarif",
+            if output.is_some() { "--output" } else { "stdout" }
+        );
+    }
+    let files: Vec<(Format, PathBuf)> =
+        targets.iter().filter_map(|t| t.path.clone().map(|path| (t.format, path))).collect();
+    let mut seen: Vec<&Path> = output.into_iter().collect();
+    for (_, path) in &files {
+        if seen.contains(&path.as_path()) {
+            bail!("--format: {} is named twice; each report needs its own file", path.display());
+        }
+        seen.push(path);
+    }
+    Ok((plain.first().copied().unwrap_or(Format::Text), files))
+}
+
+/// Renders one format; `base_dir` anchors relative file URIs in SARIF.
+fn render(format: Format, report: &Report, catalog: &Catalog, base_dir: Option<&Path>) -> Result<String> {
+    Ok(match format {
+        Format::Text => render_text(report),
+        Format::Json => render_json(report),
+        Format::Sarif => render_sarif(report, catalog, &SarifOptions { base_dir })?,
+        Format::Junit => render_junit(report, catalog),
+        Format::Markdown => render_markdown(report),
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -232,6 +300,7 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 fn audit(args: AuditArgs) -> Result<i32> {
+    let (stdout_format, files) = plan_outputs(&args.format, args.output.as_deref())?;
     let config = load_config(args.config.as_ref())?;
     let mut limits = config.limits();
     if let Some(t) = args.timeout {
@@ -271,11 +340,17 @@ fn audit(args: AuditArgs) -> Result<i32> {
         Arc::new(loaded.snapshot.clone()),
         &Mode::Run { select: &selected, overrides: &overrides },
     );
+    let catalog = Catalog::from_outcomes(&outcomes);
     let report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
-    let rendered = match args.format {
-        Format::Text => render_text(&report),
-        Format::Json => render_json(&report),
-    };
+    let base_dir = std::env::current_dir().ok();
+    // Files first, so a file that cannot be written is reported (exit 2) before stdout is used.
+    // Files never get colour codes; stdout keeps them only on a terminal (anstream).
+    for (format, path) in &files {
+        let rendered = render(*format, &report, &catalog, base_dir.as_deref())?;
+        std::fs::write(path, strip_ansi(&rendered))
+            .with_context(|| format!("cannot write report to {}", path.display()))?;
+    }
+    let rendered = render(stdout_format, &report, &catalog, base_dir.as_deref())?;
     match &args.output {
         Some(path) => std::fs::write(path, strip_ansi(&rendered))
             .with_context(|| format!("cannot write report to {}", path.display()))?,
@@ -291,7 +366,12 @@ fn collect(config: &Config, config_path: &std::path::Path) -> Result<snapshot::L
         .enable_all()
         .build()
         .context("cannot start the collection runtime")?;
-    let snapshot = runtime.block_on(crate::collect::collect_all(&config.sources, registry, &config.collect));
+    let snapshot = runtime.block_on(crate::collect::collect_all(
+        &config.sources,
+        registry,
+        &config.collect,
+        &crate::collect::Progress::on_terminal(),
+    ));
     let bytes = serde_json::to_vec(&snapshot).context("cannot serialise the snapshot")?;
     Ok(snapshot::Loaded {
         snapshot,

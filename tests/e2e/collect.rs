@@ -1,6 +1,7 @@
-//! Live collection end to end: a small leaky estate is set up on the real PostgreSQL and
-//! RabbitMQ of this machine plus config files on disk, then `plumbline audit --config` (a
-//! subprocess) must find its problems, change nothing on the servers, and let no secret out.
+//! Live collection end to end: a small leaky estate is set up on the real servers of this
+//! machine — PostgreSQL, RabbitMQ, Kafka (tansu), SQS (moto), Prometheus — plus config files on
+//! disk, then `plumbline audit --config` (a subprocess) must find its problems, change nothing on
+//! the servers, and let no secret out.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptio
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 
+use crate::live_setup::{KAFKA, KafkaEstate, PROMETHEUS, PrometheusRules, SQS, SqsEstate};
 use crate::support::*;
 
 const CANARY: &str = "pw-canary-7f3a9c";
@@ -98,6 +100,16 @@ fn a_live_leaky_estate_is_collected_read_only_and_audited() {
     let depth_before = settled_depth(&parked_queue, 2);
     assert_eq!(depth_before, 2);
 
+    // Kafka: a group with committed offsets and lag, no dead-letter topic. SQS: a public queue
+    // without redrive, a DLQ holding a message. Prometheus: rules without a dead-letter alert.
+    let suffix = unique("x").replace('_', "-");
+    let kafka = KafkaEstate::create(&suffix);
+    let kafka_before = kafka.state();
+    assert_eq!(kafka_before, (5, 2), "tansu set-up");
+    let sqs = SqsEstate::create(&suffix);
+    let sqs_before = sqs.state();
+    let rules = PrometheusRules::create(&suffix);
+
     // Config files: Kafka auto-commit and a plaintext password (the canary).
     let dir = temp();
     let app = dir.path().join("billing").join("config");
@@ -132,6 +144,26 @@ amqp-url = "amqp://127.0.0.1:5672/%2f"
 username = "guest"
 password = "${{PLUMBLINE_E2E_RABBIT_PASSWORD}}"
 
+[[sources.kafka]]
+name = "kafka-live"
+bootstrap-servers = "{KAFKA}"
+
+[[sources.sqs]]
+name = "sqs-live"
+region = "us-east-1"
+endpoint-url = "{SQS}"
+access-key-id = "test"
+secret-access-key = "${{PLUMBLINE_E2E_SQS_SECRET}}"
+queue-name-prefix = "{sqs_prefix}"
+
+[[sources.prometheus]]
+name = "prom-live"
+url = "{PROMETHEUS}"
+
+[[sources.prometheus.signals]]
+name = "queue-depth"
+query = "sum by (queue) (rabbitmq_queue_messages)"
+
 [[sources.config-files]]
 name = "configs"
 paths = ["billing/config/*.yml"]
@@ -146,7 +178,8 @@ lifecycle = "active"
 resources = ["queue:/{auto_ack_queue}", "table:charges"]
 delivery = "at-least-once"
 idempotency_key = "event_id"
-"#
+"#,
+            sqs_prefix = sqs.prefix
         ),
     )
     .unwrap();
@@ -159,7 +192,8 @@ idempotency_key = "event_id"
             command.arg("--cache-dir").arg(cache.path());
         }
         let output = command
-            .env("PLUMBLINE_E2E_PG_PASSWORD", "ignored-by-trust-auth")
+            .env("PLUMBLINE_E2E_PG_PASSWORD", CANARY) // trust auth ignores it
+            .env("PLUMBLINE_E2E_SQS_SECRET", CANARY) // moto accepts any secret
             .env("PLUMBLINE_E2E_RABBIT_PASSWORD", "guest")
             .env("PLUMBLINE_LOG", "trace")
             .output()
@@ -186,6 +220,14 @@ idempotency_key = "event_id"
     assert!(has("acks/kafka-auto-commit", "spring.kafka.consumer.enable-auto-commit"), "{findings:#?}");
     assert!(has("security/plaintext-secret", "spring.datasource.password"), "{findings:#?}");
     assert!(has("idempotency/no-unique-event-key", &format!("{schema}.charges")), "{findings:#?}");
+    assert!(has("dead-letters/rabbitmq-no-dead-letter", &parked_queue), "{findings:#?}");
+    assert!(has("dead-letters/kafka-no-dead-letter-topic", &kafka.group), "{findings:#?}");
+    assert!(has("security/kafka-plaintext-listener", "PLAINTEXT"), "{findings:#?}");
+    assert!(has("security/sqs-public-policy", &sqs.public_queue), "{findings:#?}");
+    assert!(has("dead-letters/sqs-no-redrive", &sqs.public_queue), "{findings:#?}");
+    assert!(has("dead-letters/messages-in-dead-letter-queue", &sqs.dead_letter_queue), "{findings:#?}");
+    assert!(has("dead-letters/no-dead-letter-alert", "dead-letter-queues"), "{findings:#?}");
+    assert!(has("blind-spots/missing-health-alert", "dlq-depth"), "{findings:#?}");
 
     // The idempotency check saw the live server despite the unreachable one, and says so.
     let idempotency = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "idempotency").unwrap();
@@ -198,16 +240,27 @@ idempotency_key = "event_id"
     assert_eq!(nowhere["ok"], false);
     assert!(nowhere["reason"].as_str().unwrap().contains("127.0.0.1:1"), "{nowhere}");
 
-    // Read-only: the parked messages are still there.
-    assert_eq!(settled_depth(&parked_queue, 2), depth_before, "the audit changed a queue");
+    // Every source was read.
+    for source in sources.iter().filter(|s| s["name"] != "pg-nowhere") {
+        assert_eq!(source["ok"], true, "{source}");
+    }
 
-    // No secret anywhere: report, logs, snapshot file, compile cache.
+    // No secret anywhere: reports in every format, trace logs, snapshot file, compile cache.
+    let (_, text_report, text_err) = run(&["audit", "--format", "text", "--config", config.to_str().unwrap()]);
     let snapshot_path = dir.path().join("snapshot.json");
     let (code, _, snap_err) =
         run(&["snapshot", "--config", config.to_str().unwrap(), "-o", snapshot_path.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{snap_err}");
     let snapshot = std::fs::read_to_string(&snapshot_path).unwrap();
-    for (what, text) in [("report", &stdout), ("log", &stderr), ("snapshot", &snapshot), ("snapshot log", &snap_err)] {
+    let outputs = [
+        ("json report", &stdout),
+        ("log", &stderr),
+        ("text report", &text_report),
+        ("text log", &text_err),
+        ("snapshot", &snapshot),
+        ("snapshot log", &snap_err),
+    ];
+    for (what, text) in outputs {
         assert!(!text.contains(CANARY), "the canary secret leaked into the {what}");
     }
     for entry in std::fs::read_dir(cache.path()).unwrap().flatten() {
@@ -219,6 +272,14 @@ idempotency_key = "event_id"
     assert_eq!(code, Some(1));
     let again: serde_json::Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["summary"]["findings"], report["summary"]["findings"]);
+    let collection: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    eprintln!("live estate collection: {}", collection["collection"]);
+
+    // Read-only: queue depths, offsets, watermarks and SQS message counts are unchanged.
+    assert_eq!(settled_depth(&parked_queue, 2), depth_before, "the audits changed a RabbitMQ queue");
+    assert_eq!(kafka.state(), kafka_before, "the audits changed a Kafka offset or watermark");
+    assert_eq!(sqs.state(), sqs_before, "the audits changed an SQS queue");
 
     runtime.block_on(connection.close(0, "done")).unwrap();
+    drop((rules, sqs, kafka));
 }

@@ -5,6 +5,8 @@ mod audit;
 mod cache;
 mod collect;
 mod examples;
+mod formats;
 mod input;
+mod live_setup;
 mod sandbox;
 mod support;

@@ -7,8 +7,14 @@
 //! Collectors only read: no consuming, acking, committing, declaring or changing anything.
 
 pub mod config_files;
+pub mod kafka;
 pub mod postgres;
+mod progress;
+pub mod prometheus;
 pub mod rabbitmq;
+pub mod sqs;
+
+pub use progress::Progress;
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +24,7 @@ use tracing::Instrument;
 
 use crate::contract::estate::{Integration, SnapshotInfo, SourceStatus};
 use crate::contract::types::Section;
-use crate::snapshot::{FORMAT, Snapshot, redact, strip_url_credentials};
+use crate::snapshot::{CollectionRecord, FORMAT, Snapshot, SourceTiming, redact, strip_url_credentials};
 
 /// What a collector read, plus what it could not read (which makes its section unavailable).
 #[derive(Debug, Clone)]
@@ -54,6 +60,12 @@ pub enum CollectError {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Sources {
     #[serde(default)]
+    pub kafka: Vec<kafka::KafkaSource>,
+    #[serde(default)]
+    pub sqs: Vec<sqs::SqsSource>,
+    #[serde(default)]
+    pub prometheus: Vec<prometheus::PrometheusSource>,
+    #[serde(default)]
     pub rabbitmq: Vec<rabbitmq::RabbitmqSource>,
     #[serde(default)]
     pub postgres: Vec<postgres::PostgresSource>,
@@ -63,11 +75,19 @@ pub struct Sources {
 
 impl Sources {
     pub fn is_empty(&self) -> bool {
-        self.rabbitmq.is_empty() && self.postgres.is_empty() && self.config_files.is_empty()
+        self.kafka.is_empty()
+            && self.rabbitmq.is_empty()
+            && self.sqs.is_empty()
+            && self.postgres.is_empty()
+            && self.prometheus.is_empty()
+            && self.config_files.is_empty()
     }
 
     fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
+        names.extend(self.kafka.iter().map(|s| s.name.as_str()));
+        names.extend(self.sqs.iter().map(|s| s.name.as_str()));
+        names.extend(self.prometheus.iter().map(|s| s.name.as_str()));
         names.extend(self.rabbitmq.iter().map(|s| s.name.as_str()));
         names.extend(self.postgres.iter().map(|s| s.name.as_str()));
         names.extend(self.config_files.iter().map(|s| s.name.as_str()));
@@ -139,15 +159,48 @@ pub fn display_url(url: &str) -> String {
     strip_url_credentials(url).unwrap_or_else(|| url.to_string())
 }
 
-/// Runs `future` under the source timeout.
-async fn timed<T>(
+/// One source's result with its name and wall time.
+type SourceResult<T> = (SourceTiming, Result<Collected<T>, CollectError>);
+
+/// Reads one source under the timeout, inside its `tracing` span, with its progress line.
+async fn run_source<T>(
+    progress: &Progress,
+    kind: Section,
+    name: &str,
     timeout: Duration,
     future: impl std::future::Future<Output = Result<Collected<T>, CollectError>>,
-) -> Result<Collected<T>, CollectError> {
-    match tokio::time::timeout(timeout, future).await {
-        Ok(result) => result,
-        Err(_) => Err(CollectError::Timeout(timeout.as_secs())),
+) -> SourceResult<T> {
+    let kind_name = kind.name();
+    let line = progress.source(kind_name, name);
+    let started = Instant::now();
+    let result = async {
+        match tokio::time::timeout(timeout, future).await {
+            Ok(result) => result,
+            Err(_) => Err(CollectError::Timeout(timeout.as_secs())),
+        }
     }
+    .instrument(tracing::info_span!("source", kind = kind_name, name = %name))
+    .await;
+    let elapsed = started.elapsed();
+    let outcome = match &result {
+        Ok(collected) if collected.problems.is_empty() => "ok".to_string(),
+        Ok(collected) => format!("partial: {}", collected.problems.join("; ")),
+        Err(err) => format!("unavailable: {err}"),
+    };
+    let elapsed_ms = elapsed.as_millis() as u64;
+    if result.as_ref().is_ok_and(|c| c.problems.is_empty()) {
+        tracing::info!(kind = kind_name, source = %name, elapsed_ms, "{outcome}");
+    } else {
+        tracing::warn!(kind = kind_name, source = %name, elapsed_ms, "{outcome}");
+    }
+    line.finish(&outcome, elapsed);
+    let timing = SourceTiming {
+        name: name.to_string(),
+        kind: kind_name.to_string(),
+        elapsed_ms,
+        outcome: outcome.split(':').next().unwrap_or_default().to_string(),
+    };
+    (timing, result)
 }
 
 /// Collects every source concurrently and assembles the snapshot (redacted).
@@ -155,33 +208,57 @@ pub async fn collect_all(
     sources: &Sources,
     registry: Option<Vec<Integration>>,
     settings: &CollectSettings,
+    progress: &Progress,
 ) -> Snapshot {
     let timeout = Duration::from_secs(settings.timeout_seconds);
+    let window = Duration::from_secs(u64::from(settings.window_hours) * 3600);
+    let started_at = now_unix();
     let started = Instant::now();
 
-    let span = |kind: &'static str, name: &str| tracing::info_span!("source", kind, name = %name);
-    let rabbit = join_all(sources.rabbitmq.iter().map(|s| {
-        async move { (s.name.clone(), timed(timeout, rabbitmq::collect(s)).await) }
-            .instrument(span("rabbitmq", &s.name))
-    }));
-    let pg = join_all(sources.postgres.iter().map(|s| {
-        async move { (s.name.clone(), timed(timeout, postgres::collect(s)).await) }
-            .instrument(span("postgres", &s.name))
-    }));
-    let files = join_all(sources.config_files.iter().map(|s| {
-        async move { (s.name.clone(), timed(timeout, config_files::collect(s)).await) }
-            .instrument(span("config-files", &s.name))
-    }));
-    let (rabbit, pg, files) = tokio::join!(rabbit, pg, files);
+    let kafka = join_all(
+        sources.kafka.iter().map(|s| run_source(progress, Section::Kafka, &s.name, timeout, kafka::collect(s))),
+    );
+    let rabbit = join_all(
+        sources
+            .rabbitmq
+            .iter()
+            .map(|s| run_source(progress, Section::Rabbitmq, &s.name, timeout, rabbitmq::collect(s))),
+    );
+    let sqs =
+        join_all(sources.sqs.iter().map(|s| run_source(progress, Section::Sqs, &s.name, timeout, sqs::collect(s))));
+    let pg = join_all(
+        sources
+            .postgres
+            .iter()
+            .map(|s| run_source(progress, Section::Postgres, &s.name, timeout, postgres::collect(s))),
+    );
+    let prom = join_all(
+        sources
+            .prometheus
+            .iter()
+            .map(|s| run_source(progress, Section::Prometheus, &s.name, timeout, prometheus::collect(s, window))),
+    );
+    let files = join_all(
+        sources
+            .config_files
+            .iter()
+            .map(|s| run_source(progress, Section::ConfigFiles, &s.name, timeout, config_files::collect(s))),
+    );
+    let (kafka, rabbit, sqs, pg, prom, files) = tokio::join!(kafka, rabbit, sqs, pg, prom, files);
 
     let mut statuses = Vec::new();
-    let rabbitmq = gather(Section::Rabbitmq, rabbit, &mut statuses, |c| vec![c]);
-    let postgres = gather(Section::Postgres, pg, &mut statuses, |c| vec![c]);
-    let config_files = gather(Section::ConfigFiles, files, &mut statuses, |c| c);
+    let mut timings = Vec::new();
+    let kafka = gather(Section::Kafka, kafka, &mut statuses, &mut timings, |c| vec![c]);
+    let rabbitmq = gather(Section::Rabbitmq, rabbit, &mut statuses, &mut timings, |c| vec![c]);
+    let sqs = gather(Section::Sqs, sqs, &mut statuses, &mut timings, |c| vec![c]);
+    let postgres = gather(Section::Postgres, pg, &mut statuses, &mut timings, |c| vec![c]);
+    let prometheus = gather(Section::Prometheus, prom, &mut statuses, &mut timings, |c| vec![c]);
+    let config_files = gather(Section::ConfigFiles, files, &mut statuses, &mut timings, |c| c);
     if registry.is_some() {
         statuses.push(SourceStatus { name: "registry".into(), kind: Section::Registry, ok: true, reason: None });
     }
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "collection finished");
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    tracing::info!(elapsed_ms, "collection finished");
 
     let mut snapshot = Snapshot {
         format: FORMAT.to_string(),
@@ -191,13 +268,14 @@ pub async fn collect_all(
             collector_version: env!("CARGO_PKG_VERSION").to_string(),
             sources: statuses,
         },
-        kafka: None,
+        kafka,
         rabbitmq,
-        sqs: None,
+        sqs,
         postgres,
-        prometheus: None,
+        prometheus,
         config_files,
         registry,
+        collection: Some(CollectionRecord { started_at, elapsed_ms, sources: timings }),
     };
     redact(&mut snapshot);
     snapshot
@@ -206,27 +284,26 @@ pub async fn collect_all(
 /// Records each source's status; keeps data only from sources that produced some.
 fn gather<T, R>(
     section: Section,
-    results: Vec<(String, Result<Collected<T>, CollectError>)>,
+    results: Vec<SourceResult<T>>,
     statuses: &mut Vec<SourceStatus>,
+    timings: &mut Vec<SourceTiming>,
     into_records: impl Fn(T) -> Vec<R>,
 ) -> Option<Vec<R>> {
     if results.is_empty() {
         return None;
     }
     let mut records = Vec::new();
-    for (name, result) in results {
+    for (timing, result) in results {
+        let name = timing.name.clone();
+        timings.push(timing);
         match result {
             Ok(collected) => {
                 let ok = collected.problems.is_empty();
                 let reason = (!ok).then(|| format!("read in part: {}", collected.problems.join("; ")));
-                if let Some(reason) = &reason {
-                    tracing::warn!(source = %name, "{reason}");
-                }
                 statuses.push(SourceStatus { name, kind: section, ok, reason });
                 records.extend(into_records(collected.data));
             }
             Err(err) => {
-                tracing::warn!(source = %name, "unavailable: {err}");
                 statuses.push(SourceStatus { name, kind: section, ok: false, reason: Some(err.to_string()) });
             }
         }

@@ -1,14 +1,164 @@
 //! The report: check outcomes merged into one document (`model`), the gate that decides the exit
-//! code, and the renderers (`text`, `json`). Renderers see plain data only.
+//! code, and the renderers: `text` (terminal), `json` (`plumbline-report/1`), `sarif` (SARIF 2.1.0
+//! for code scanning), `junit` (JUnit XML for CI test views) and `markdown` (a PR comment).
+//! Renderers see plain data only: the report and the rule catalog, never the sandbox.
 
+mod junit;
+mod markdown;
 mod model;
+mod sarif;
 mod text;
 
+pub use junit::render_junit;
+pub use markdown::{MARKDOWN_LIMIT, render_markdown};
 pub use model::{Gate, Report, SCHEMA};
+pub use sarif::{SarifOptions, render_sarif};
 pub use text::render_text;
+
+use crate::contract::types::Rule;
+use crate::outcome::CheckOutcome;
+
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot serialise the SARIF log: {0}")]
+    Sarif(#[from] serde_json::Error),
+}
 
 /// Renders the report as pretty JSON (schema `plumbline-report/1`, docs/report.schema.json).
 pub fn render_json(report: &Report) -> String {
     // Serialising plain data with string keys cannot fail.
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"
+}
+
+/// Every rule each check declared in `describe`, by check id, in the order the checks ran.
+///
+/// The JSON report carries only the rules that fired (its schema is frozen at
+/// `plumbline-report/1`); SARIF and JUnit list every rule of every check that ran, so the catalog
+/// travels beside the report. Take it from the outcomes before `Report::build` consumes them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    checks: Vec<(String, Vec<Rule>)>,
+}
+
+impl Catalog {
+    pub fn from_outcomes(outcomes: &[CheckOutcome]) -> Catalog {
+        let checks =
+            outcomes.iter().filter_map(|o| o.info.as_ref().map(|info| (info.id.clone(), info.rules.clone()))).collect();
+        Catalog { checks }
+    }
+
+    /// The rules of check `id`; empty when it never described itself.
+    pub fn rules(&self, check: &str) -> &[Rule] {
+        self.checks.iter().find(|(id, _)| id == check).map_or(&[], |(_, rules)| rules.as_slice())
+    }
+}
+
+/// A small report for the renderers' unit tests: a failing check with a config-file finding (with
+/// a line) and an estate finding, an inconclusive check, and a check that errored before
+/// describing itself.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use std::time::Duration;
+
+    use crate::contract::types::{CheckInfo, Finding, Rule, Severity, Status, Subject};
+    use crate::outcome::{CheckOutcome, PluginMeta};
+    use crate::snapshot::{Loaded, Snapshot};
+
+    use super::{Catalog, Report};
+
+    fn plugin(name: &str) -> PluginMeta {
+        PluginMeta {
+            origin: format!("bundled:{name}"),
+            sha256: "ab".repeat(32),
+            size: 1000,
+            contract: Some("0.1.0".into()),
+            cache: None,
+        }
+    }
+
+    fn rule(id: &str, severity: Severity) -> Rule {
+        Rule {
+            id: id.into(),
+            title: format!("Title of {id}"),
+            default_severity: severity,
+            description: format!("Why {id} matters."),
+            remediation: format!("Fix {id} <now> & then."),
+            references: vec!["https://example.com/docs#acks".into()],
+        }
+    }
+
+    fn info(id: &str, rules: Vec<Rule>) -> CheckInfo {
+        CheckInfo {
+            id: id.into(),
+            version: "1.2.3".into(),
+            title: format!("The {id} check"),
+            question: format!("Is {id} fine?"),
+            sections: Vec::new(),
+            rules,
+            params: Vec::new(),
+        }
+    }
+
+    fn outcome(plugin: PluginMeta, info: Option<CheckInfo>, status: Status, findings: Vec<Finding>) -> CheckOutcome {
+        CheckOutcome {
+            plugin,
+            info,
+            status,
+            evaluated: 3,
+            findings,
+            notes: Vec::new(),
+            error: None,
+            reads: Vec::new(),
+            duration: Duration::from_micros(1500),
+        }
+    }
+
+    pub fn outcomes() -> Vec<CheckOutcome> {
+        let acks = info(
+            "acks",
+            vec![
+                rule("acks/auto-ack", Severity::High),
+                rule("acks/auto-commit", Severity::Medium),
+                rule("acks/quiet", Severity::Low),
+            ],
+        );
+        let findings = vec![
+            Finding {
+                rule: "acks/auto-ack".into(),
+                severity: Severity::Critical,
+                subject: Subject { source: "rabbit-prod".into(), kind: "consumer".into(), id: "/orders/q|1".into() },
+                message: "Consumer `c` uses <auto-ack> & loses messages.".into(),
+                evidence: vec![("ack_mode".into(), "auto\u{1}".into())],
+            },
+            Finding {
+                rule: "acks/auto-commit".into(),
+                severity: Severity::Medium,
+                subject: Subject {
+                    source: "/srv/app/application.yml".into(),
+                    kind: "config-key".into(),
+                    id: "spring.kafka.enable-auto-commit".into(),
+                },
+                message: "Auto-commit is on.".into(),
+                evidence: vec![("file".into(), "/srv/app/application.yml".into()), ("line".into(), "12".into())],
+            },
+        ];
+        let mut inconclusive = outcome(
+            plugin("sla"),
+            Some(info("sla", vec![rule("sla/p99", Severity::High)])),
+            Status::Inconclusive,
+            vec![],
+        );
+        inconclusive.notes = vec!["section prometheus could not be read".into()];
+        let mut broken = outcome(plugin("broken.wasm"), None, Status::Error, vec![]);
+        broken.error = Some("trapped: unreachable".into());
+        vec![outcome(plugin("acks"), Some(acks), Status::Fail, findings), inconclusive, broken]
+    }
+
+    pub fn report() -> (Report, Catalog) {
+        let outcomes = outcomes();
+        let catalog = Catalog::from_outcomes(&outcomes);
+        let loaded = Loaded { snapshot: Snapshot::empty(), sha256: "cd".repeat(32), origin: "estate.json".into() };
+        (Report::build(&loaded, outcomes, Some(Severity::High), true), catalog)
+    }
 }

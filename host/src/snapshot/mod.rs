@@ -4,7 +4,8 @@
 //!
 //! File format `plumbline-snapshot/1` (JSON):
 //! `{ "format", "info": snapshot-info, "kafka": [...], "rabbitmq": [...], "sqs": [...],
-//!   "postgres": [...], "prometheus": [...], "config_files": [...], "registry": [...] }`.
+//!   "postgres": [...], "prometheus": [...], "config_files": [...], "registry": [...],
+//!   "collection": {...} }` (`collection`: timings of a live collection, never shown to checks).
 //! A missing or `null` section was not collected; a source listed in `info.sources` with
 //! `ok: false` makes its section unavailable.
 
@@ -45,6 +46,32 @@ pub struct Snapshot {
     pub config_files: Option<Vec<ConfigFile>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<Vec<Integration>>,
+    /// How a live collection went; absent in hand-written snapshots. Not passed to checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionRecord>,
+}
+
+/// Timing of a live collection, for people and tools reading the snapshot file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionRecord {
+    /// Unix seconds when collection started.
+    pub started_at: i64,
+    /// Wall time of the whole collection.
+    pub elapsed_ms: u64,
+    pub sources: Vec<SourceTiming>,
+}
+
+/// One source's wall time and outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceTiming {
+    pub name: String,
+    /// The section it feeds (`kafka`, `rabbitmq`, ...).
+    pub kind: String,
+    pub elapsed_ms: u64,
+    /// `ok`, `partial` or `unavailable`.
+    pub outcome: String,
 }
 
 /// Why a snapshot could not be loaded. Each variant names the file.
@@ -142,6 +169,7 @@ impl Snapshot {
             prometheus: None,
             config_files: None,
             registry: None,
+            collection: None,
         }
     }
 
