@@ -154,6 +154,12 @@ pub fn expand_env(value: &str, setting: &str) -> Result<String, CollectError> {
     Ok(out)
 }
 
+/// Makes ring rustls' process-wide crypto provider unless one is set already. Needed before any
+/// TLS client that relies on the process default (lapin's); harmless to call repeatedly.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Text safe to show for a URL: credentials removed.
 pub fn display_url(url: &str) -> String {
     strip_url_credentials(url).unwrap_or_else(|| url.to_string())
@@ -210,6 +216,7 @@ pub async fn collect_all(
     settings: &CollectSettings,
     progress: &Progress,
 ) -> Snapshot {
+    install_crypto_provider();
     let timeout = Duration::from_secs(settings.timeout_seconds);
     let window = Duration::from_secs(u64::from(settings.window_hours) * 3600);
     let started_at = now_unix();

@@ -70,6 +70,8 @@ pub(super) async fn handshake(
     username: &str,
     password: &str,
 ) -> Result<(Handshake, Option<String>), String> {
+    // The probe and the login both use rustls through the process-wide provider.
+    crate::collect::install_crypto_provider();
     let secrets = [password];
     let host = endpoint.uri.authority.host.clone();
     let port = endpoint.uri.authority.port;
