@@ -246,7 +246,22 @@ idempotency_key = "event_id"
     }
 
     // No secret anywhere: reports in every format, trace logs, snapshot file, compile cache.
-    let (_, text_report, text_err) = run(&["audit", "--format", "text", "--config", config.to_str().unwrap()]);
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (sarif, junit, markdown) = (file("report.sarif"), file("junit.xml"), file("report.md"));
+    let (_, text_report, text_err) = run(&[
+        "audit",
+        "--format",
+        "text",
+        "--format",
+        &format!("sarif={sarif}"),
+        "--format",
+        &format!("junit={junit}"),
+        "--format",
+        &format!("markdown={markdown}"),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let [sarif, junit, markdown] = [sarif, junit, markdown].map(|path| std::fs::read_to_string(path).unwrap());
     let snapshot_path = dir.path().join("snapshot.json");
     let (code, _, snap_err) =
         run(&["snapshot", "--config", config.to_str().unwrap(), "-o", snapshot_path.to_str().unwrap()]);
@@ -257,6 +272,9 @@ idempotency_key = "event_id"
         ("log", &stderr),
         ("text report", &text_report),
         ("text log", &text_err),
+        ("sarif report", &sarif),
+        ("junit report", &junit),
+        ("markdown report", &markdown),
         ("snapshot", &snapshot),
         ("snapshot log", &snap_err),
     ];
@@ -272,8 +290,17 @@ idempotency_key = "event_id"
     assert_eq!(code, Some(1));
     let again: serde_json::Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["summary"]["findings"], report["summary"]["findings"]);
-    let collection: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
-    eprintln!("live estate collection: {}", collection["collection"]);
+    let collected: serde_json::Value = serde_json::from_str(&snapshot).unwrap();
+    eprintln!("live estate collection: {}", collected["collection"]);
+    // The group's committed offset and lag as Kafka has them: 5 messages, committed 2.
+    let group = collected["kafka"][0]["consumer_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group_id"] == kafka.group.as_str())
+        .expect("the e2e consumer group was collected");
+    let offset = &group["offsets"][0];
+    assert_eq!((&offset["committed"], &offset["high_watermark"], &offset["lag"]), (&2.into(), &5.into(), &3.into()));
 
     // Read-only: queue depths, offsets, watermarks and SQS message counts are unchanged.
     assert_eq!(settled_depth(&parked_queue, 2), depth_before, "the audits changed a RabbitMQ queue");
