@@ -16,11 +16,13 @@ use crate::config::Config;
 use crate::contract::types::{CheckInfo, ParamValue, Severity};
 use crate::outcome::CheckOutcome;
 use crate::report::{
-    Catalog, Report, SarifOptions, render_json, render_junit, render_markdown, render_sarif, render_text,
+    Catalog, Date, Policy, Report, SarifOptions, render_json, render_junit, render_markdown, render_sarif, render_text,
 };
 use crate::runtime::{CompileCache, Mode, PluginSource, Runtime};
 use crate::snapshot;
 use crate::{bundled, runtime};
+
+mod history;
 
 /// Exit code for bad usage or bad input.
 pub const EXIT_USAGE: i32 = 2;
@@ -52,6 +54,10 @@ pub enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// List the audit runs recorded with `audit --record`.
+    History(history::ListArgs),
+    /// Compare two recorded runs: new, resolved and unchanged findings, check-status changes.
+    Diff(history::DiffArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,12 +103,18 @@ pub struct AuditArgs {
     /// Do not fail the run because a check was inconclusive (a source could not be read).
     #[arg(long)]
     pub allow_inconclusive: bool,
-    /// Configuration file (parameters, limits). Default: ./plumbline.toml if present.
+    /// Configuration file (parameters, limits, suppressions, severity overrides). Default:
+    /// ./plumbline.toml if present. Suppressions are also read from .plumblineignore.toml beside it.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Per-check time limit in seconds (overrides the config).
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+    /// Record this run in the history (see `plumbline history` and `plumbline diff`).
+    #[arg(long)]
+    pub record: bool,
+    #[command(flatten)]
+    pub history: history::StoreArg,
     #[command(flatten)]
     pub plugins: PluginArgs,
 }
@@ -296,12 +308,17 @@ pub fn run(cli: Cli) -> Result<i32> {
             print(&format!("{}\n", cache.dir().map_or("(disabled)".into(), |d| d.display().to_string())))?;
             Ok(0)
         }
+        Command::History(args) => history::list(args),
+        Command::Diff(args) => history::diff(args),
     }
 }
 
 fn audit(args: AuditArgs) -> Result<i32> {
+    let started = std::time::SystemTime::now();
     let (stdout_format, files) = plan_outputs(&args.format, args.output.as_deref())?;
     let config = load_config(args.config.as_ref())?;
+    let config_file = args.config.clone().or_else(|| Some(PathBuf::from("plumbline.toml")).filter(|p| p.is_file()));
+    let policy = Policy::load(&config, config_file.as_deref())?;
     let mut limits = config.limits();
     if let Some(t) = args.timeout {
         if !(t > 0.0 && t <= 3600.0) {
@@ -323,13 +340,21 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let sources = args.plugins.sources()?;
     let runtime = Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
 
-    if !args.checks.is_empty() || !config.checks.is_empty() {
+    if !args.checks.is_empty() || !config.checks.is_empty() || !policy.overrides.is_empty() {
         let described = describe_with(&runtime, &sources);
         let known: Vec<String> = described.iter().filter_map(|o| o.info.as_ref().map(|i| i.id.clone())).collect();
         if let Some(unknown) = args.checks.iter().find(|id| !known.contains(id)) {
             bail!("--checks: no check `{unknown}` (available: {})", known.join(", "));
         }
         if let Err(why) = config.check_ids(&known) {
+            bail!("invalid config: {why}");
+        }
+        let rules: Vec<&str> = described
+            .iter()
+            .filter_map(|o| o.info.as_ref())
+            .flat_map(|i| i.rules.iter().map(|r| r.id.as_str()))
+            .collect();
+        if let Err(why) = policy.check_rules(&rules) {
             bail!("invalid config: {why}");
         }
     }
@@ -341,7 +366,11 @@ fn audit(args: AuditArgs) -> Result<i32> {
         &Mode::Run { select: &selected, overrides: &overrides },
     );
     let catalog = Catalog::from_outcomes(&outcomes);
-    let report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
+    let mut report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
+    report.apply_policy(&policy, Date::today());
+    if args.record {
+        history::record(&args.history, &config, &report, started)?;
+    }
     let base_dir = std::env::current_dir().ok();
     // Files first, so a file that cannot be written is reported (exit 2) before stdout is used.
     // Files never get colour codes; stdout keeps them only on a terminal (anstream).

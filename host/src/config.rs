@@ -18,6 +18,18 @@
 //!
 //! [checks.acks.params]
 //! ignore-queues = ["metrics.*"]
+//!
+//! [history]                       # audit --record / history / diff; see docs/history.md
+//! location = "postgres://plumbline:${PG_PASSWORD}@db:5432/audits"   # or a SQLite file path
+//!
+//! [[suppress]]                    # accepted risks, see report::suppress and docs/suppressions.md
+//! rule = "security/*"
+//! subject = "kafka-prod/listener/*"
+//! reason = "Internal network; TLS migration in OPS-123"
+//! expires = 2026-06-30
+//!
+//! [severity-overrides]
+//! "acks/kafka-auto-commit" = "critical"
 //! ```
 //!
 //! Relative paths are resolved from the directory of the configuration file.
@@ -45,6 +57,15 @@ pub struct Config {
     #[serde(default)]
     pub sources: Sources,
     pub registry: Option<RegistryConfig>,
+    /// `[history] location`: where `audit --record`, `history` and `diff` keep runs (crate::history).
+    #[serde(default)]
+    pub history: crate::history::HistoryConfig,
+    /// `[[suppress]]`: accepted findings, checked and applied by `report::Policy`.
+    #[serde(default)]
+    pub suppress: Vec<crate::report::SuppressEntry>,
+    /// `[severity-overrides]`: rule id or glob → severity.
+    #[serde(default)]
+    pub severity_overrides: BTreeMap<String, String>,
     /// Directory of the file this came from (relative paths start here).
     #[serde(skip)]
     pub base_dir: PathBuf,

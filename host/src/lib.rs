@@ -2,17 +2,20 @@
 //! components.
 //!
 //! Data flows one way:
-//! `snapshot` (the estate, loaded and redacted; live collectors will feed it too)
+//! `collect` (live, read-only sources) or a snapshot file → `snapshot` (the estate, redacted)
 //! → `runtime` (wasmtime sandbox; the host side of the WIT contract in `contract`)
 //! → `outcome` (plain per-check results) → `report` (merge, gate, render).
-//! `cli` is the only place that prints or decides exit codes.
+//! `history` records reports and compares them. `cli` is the only place that prints or decides
+//! exit codes.
 
 pub mod bundled;
 pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod contract;
+pub mod history;
 pub mod outcome;
 pub mod report;
 pub mod runtime;
 pub mod snapshot;
+pub mod time;

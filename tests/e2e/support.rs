@@ -18,14 +18,14 @@ impl Run {
 
 /// Runs `plumbline` with `args` and a private cache directory.
 pub fn plumbline(cache: &Path, args: &[&str]) -> Run {
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_plumbline"))
-        .args(args)
-        .arg("--cache-dir")
-        .arg(cache)
-        .env_remove("PLUMBLINE_LOG")
-        .current_dir(repo_root())
-        .output()
-        .expect("run plumbline");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
+    command.args(args).arg("--cache-dir").arg(cache).env_remove("PLUMBLINE_LOG").current_dir(repo_root());
+    run(command)
+}
+
+/// Runs a prepared `plumbline` command and captures its exit code and output.
+pub fn run(mut command: Command) -> Run {
+    let output: Output = command.output().expect("run plumbline");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -1,6 +1,6 @@
 //! JUnit XML (`--format junit`) for CI test views (GitLab, Jenkins, Azure, GitHub test reporters):
 //! one `<testsuite>` per check, one `<testcase>` per rule of the check. A rule with findings fails
-//! and lists them; a rule without findings passes; the rules of an `inconclusive` check are
+//! and lists them; a rule without findings (or whose findings are all suppressed) passes; the rules of an `inconclusive` check are
 //! skipped with the reason, those of a check in `error` are errors (a check that broke before
 //! describing itself is one erroring test case named after it).
 //!
@@ -86,7 +86,8 @@ fn suite<'a>(check: &'a CheckReport, rules: &'a [Rule]) -> Suite<'a> {
     let mut cases: Vec<Case<'a>> = rules
         .iter()
         .map(|rule| {
-            let findings: Vec<&FindingReport> = check.findings.iter().filter(|f| f.rule == rule.id).collect();
+            let findings: Vec<&FindingReport> =
+                check.findings.iter().filter(|f| f.rule == rule.id && f.suppression.is_none()).collect();
             let outcome =
                 if findings.is_empty() { reason(&unanswered) } else { Outcome::Failure(findings, Some(rule)) };
             Case { name: rule.id.clone(), outcome }
@@ -94,13 +95,14 @@ fn suite<'a>(check: &'a CheckReport, rules: &'a [Rule]) -> Suite<'a> {
         .collect();
     // Findings under a rule the check did not declare (refused by the runtime; kept for safety).
     let mut undeclared: Vec<&str> = Vec::new();
-    for rule in check.findings.iter().map(|f| f.rule.as_str()) {
+    // Suppressed findings do not fail a test case (report::suppress).
+    for rule in check.findings.iter().filter(|f| f.suppression.is_none()).map(|f| f.rule.as_str()) {
         if !rules.iter().any(|d| d.id == rule) && !undeclared.contains(&rule) {
             undeclared.push(rule);
         }
     }
     for rule in undeclared {
-        let findings = check.findings.iter().filter(|f| f.rule == rule).collect();
+        let findings = check.findings.iter().filter(|f| f.rule == rule && f.suppression.is_none()).collect();
         cases.push(Case { name: rule.to_string(), outcome: Outcome::Failure(findings, None) });
     }
     if cases.is_empty() {

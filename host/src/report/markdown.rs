@@ -1,7 +1,9 @@
 //! Markdown (`--format markdown`) short enough for a pull-request comment: the gate verdict and
 //! why, a table of findings by check and severity, the checks that could not answer, then the
 //! worst findings grouped by severity and rule — at most [`MAX_FINDINGS`], and the whole document
-//! under [`MARKDOWN_LIMIT`] bytes (GitHub refuses comments over 65,536 characters).
+//! under [`MARKDOWN_LIMIT`] bytes (GitHub refuses comments over 65,536 characters). Suppressed
+//! findings are left out of the table and the list; a short section names them, and expired or
+//! unused suppressions get a warning line.
 //!
 //! Text from checks is escaped so that it cannot inject HTML or links into the comment; the
 //! inline code spans checks write (`like this`) are kept.
@@ -15,6 +17,8 @@ use super::text::format_utc;
 pub const MARKDOWN_LIMIT: usize = 60_000;
 /// Findings listed before "… and N more".
 pub const MAX_FINDINGS: usize = 50;
+/// Suppressed findings listed before "… and N more".
+const MAX_SUPPRESSED: usize = 10;
 /// Longest message kept, in characters.
 const MAX_MESSAGE: usize = 400;
 
@@ -95,15 +99,52 @@ fn render_with(report: &Report, max_findings: usize) -> String {
         out.push('\n');
     }
 
+    for s in report.suppressions.iter().filter(|s| s.status != "active") {
+        let what = if s.status == "expired" {
+            format!("expired {}: {} finding(s) count again", s.expires, s.findings.len())
+        } else {
+            "matches no finding".to_string()
+        };
+        let _ = writeln!(out, "> ⚠️ Suppression {} ({}) {what}\n", inline(&s.defined_in), code(&s.rule));
+    }
+
     findings(&mut out, report, max_findings);
+    suppressed(&mut out, report, max_findings.min(MAX_SUPPRESSED));
     out
+}
+
+/// Suppressed findings listed after the rest: how many, and the first few with their reason.
+fn suppressed(out: &mut String, report: &Report, max: usize) {
+    let all: Vec<&FindingReport> =
+        report.checks.iter().flat_map(|c| c.findings.iter()).filter(|f| f.suppression.is_some()).collect();
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n### Suppressed ({}, not counted)\n", all.len());
+    for f in all.iter().take(max) {
+        let Some(s) = &f.suppression else { continue };
+        let _ = writeln!(
+            out,
+            "- {} {} {}: {} (until {})",
+            code(&f.rule),
+            code(&f.subject.source),
+            code(&f.subject.id),
+            inline(&shorten(&s.reason)),
+            s.expires
+        );
+    }
+    if all.len() > max {
+        let _ = writeln!(out, "- … and {} more", all.len() - max);
+    }
 }
 
 fn summary_table(out: &mut String, report: &Report) {
     out.push_str("| Check | Status | Critical | High | Medium | Low | Info |\n");
     out.push_str("|---|---|--:|--:|--:|--:|--:|\n");
     for check in &report.checks {
-        let count = |severity: &str| check.findings.iter().filter(|f| f.severity == severity).count();
+        let count = |severity: &str| {
+            check.findings.iter().filter(|f| f.severity == severity && f.suppression.is_none()).count()
+        };
         let cells: Vec<String> = SEVERITIES.iter().map(|(s, _, _)| number(count(s))).collect();
         let _ = writeln!(
             out,
@@ -127,7 +168,8 @@ fn findings(out: &mut String, report: &Report, max: usize) {
         out.push_str("No findings.\n");
         return;
     }
-    let all: Vec<&FindingReport> = report.checks.iter().flat_map(|c| c.findings.iter()).collect();
+    let all: Vec<&FindingReport> =
+        report.checks.iter().flat_map(|c| c.findings.iter()).filter(|f| f.suppression.is_none()).collect();
     let shown = total.min(max);
     if shown == total {
         let _ = writeln!(out, "### Findings\n");
@@ -302,6 +344,8 @@ mod tests {
                 evidence: Vec::new(),
                 fingerprint: format!("{i:016x}"),
                 remediation: Some("Fix it.".into()),
+                original_severity: None,
+                suppression: None,
             })
             .collect();
         report.checks[0].findings = many;

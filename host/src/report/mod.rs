@@ -7,12 +7,14 @@ mod junit;
 mod markdown;
 mod model;
 mod sarif;
+mod suppress;
 mod text;
 
 pub use junit::render_junit;
 pub use markdown::{MARKDOWN_LIMIT, render_markdown};
 pub use model::{Gate, Report, SCHEMA};
 pub use sarif::{SarifOptions, render_sarif};
+pub use suppress::{Date, IGNORE_FILE, Policy, SuppressEntry};
 pub use text::render_text;
 
 use crate::contract::types::Rule;

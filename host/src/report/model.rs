@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::suppress::{SuppressionRef, SuppressionReport};
 use crate::contract::types::{Finding, Severity, Status};
 use crate::outcome::{CheckOutcome, PluginMeta};
 use crate::runtime::{ReadState, status_name};
@@ -18,6 +19,9 @@ pub struct Report {
     pub snapshot: SnapshotRef,
     pub summary: Summary,
     pub checks: Vec<CheckReport>,
+    /// Every configured suppression and what it did (report::suppress); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SuppressionReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -43,6 +47,9 @@ pub struct Summary {
     pub by_severity: SeverityCounts,
     pub by_status: StatusCounts,
     pub gate: Gate,
+    /// Findings left out of the counts above by a suppression; omitted when none is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<usize>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -111,6 +118,12 @@ pub struct FindingReport {
     pub fingerprint: String,
     /// From the rule's metadata, so a reader needs nothing else to act.
     pub remediation: Option<String>,
+    /// The check's severity when a severity override changed it; omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_severity: Option<&'static str>,
+    /// Set when a suppression applies: the finding is not counted by the summary or the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<SuppressionRef>,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,14 +189,15 @@ impl Report {
                     })
                     .collect(),
             },
-            summary: Summary { checks: checks.len(), findings, by_severity, by_status, gate },
+            summary: Summary { checks: checks.len(), findings, by_severity, by_status, gate, suppressed: None },
             checks,
+            suppressions: Vec::new(),
         }
     }
 }
 
 impl SeverityCounts {
-    fn slot(&mut self, severity: Severity) -> &mut usize {
+    pub(super) fn slot(&mut self, severity: Severity) -> &mut usize {
         match severity {
             Severity::Critical => &mut self.critical,
             Severity::High => &mut self.high,
@@ -195,7 +209,7 @@ impl SeverityCounts {
 }
 
 impl Gate {
-    fn decide(
+    pub(super) fn decide(
         fail_on: Option<Severity>,
         fail_on_inconclusive: bool,
         at_or_above: usize,
@@ -293,6 +307,8 @@ impl FindingReport {
             evidence: f.evidence.into_iter().map(|(key, value)| Evidence { key, value }).collect(),
             fingerprint,
             remediation,
+            original_severity: None,
+            suppression: None,
         }
     }
 }

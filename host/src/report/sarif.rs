@@ -2,9 +2,10 @@
 //! lists every rule of every check that ran, with help text, a default level, `security-severity`
 //! and tags; each finding is a result with a level, a physical location (the config file and line
 //! when the finding names one, else the snapshot or config the audit read, line 1), a logical
-//! location for the subject and the report's stable fingerprint. Checks that ended `error` or
-//! `inconclusive` and unreadable sources become tool execution notifications, and the gate is in
-//! the invocation. Validated against the OASIS schema in tests/e2e/formats.rs.
+//! location for the subject and the report's stable fingerprint. A suppressed finding keeps its
+//! result, with an `external`, `accepted` suppression carrying the reason. Checks that ended
+//! `error` or `inconclusive`, unreadable sources and expired or unused suppressions become tool
+//! execution notifications, and the gate is in the invocation. Validated against the OASIS schema in tests/e2e/formats.rs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultKind, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::model::{CheckReport, FindingReport, Report};
@@ -73,6 +74,7 @@ pub fn render_sarif(report: &Report, catalog: &Catalog, options: &SarifOptions<'
                 "findings": report.summary.findings,
                 "by_severity": report.summary.by_severity,
                 "by_status": report.summary.by_status,
+                "suppressed": report.summary.suppressed,
             },
         }),
     )]));
@@ -206,12 +208,22 @@ fn result(
     result.rule_index = rule_index.and_then(|i| i64::try_from(i).ok());
     let evidence: serde_json::Map<String, Value> =
         f.evidence.iter().map(|e| (e.key.clone(), Value::String(e.value.clone()))).collect();
-    result.properties = Some(bag([
+    let mut properties = bag([
         ("check", json!(check.id)),
         ("severity", json!(f.severity)),
         ("subject", json!({ "source": f.subject.source, "kind": f.subject.kind, "id": f.subject.id })),
         ("evidence", Value::Object(evidence)),
-    ]));
+    ]);
+    if let Some(original) = f.original_severity {
+        properties.additional_properties.insert("original-severity".into(), json!(original));
+    }
+    result.properties = Some(properties);
+    if let Some(s) = &f.suppression {
+        let mut suppression = Suppression::builder().kind(json!("external")).justification(s.reason.as_str()).build();
+        suppression.status = Some(json!("accepted"));
+        suppression.properties = Some(bag([("expires", json!(s.expires)), ("defined-in", json!(s.defined_in))]));
+        result.suppressions = Some(vec![suppression]);
+    }
     result
 }
 
@@ -257,6 +269,14 @@ fn invocation(report: &Report) -> Invocation {
             }
             _ => {}
         }
+    }
+    for s in report.suppressions.iter().filter(|s| s.status != "active") {
+        let what = if s.status == "expired" {
+            format!("expired {}; {} finding(s) count again", s.expires, s.findings.len())
+        } else {
+            "matches no finding".to_string()
+        };
+        notifications.push(notification("warning", format!("suppression {} ({}) {what}", s.defined_in, s.rule), None));
     }
     let gate = &report.summary.gate;
     let mut invocation = Invocation::builder()

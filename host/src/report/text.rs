@@ -1,4 +1,5 @@
-//! The terminal report: findings grouped by severity, one line per check, one summary line.
+//! The terminal report: findings grouped by severity, suppressed findings apart, one line per
+//! check, expired or unused suppressions, one summary line.
 //! Colours only when writing to a terminal (anstream strips them otherwise).
 
 use std::fmt::Write;
@@ -41,8 +42,12 @@ pub fn render_text(report: &Report) -> String {
 
     for (severity, color) in SEVERITIES {
         let style = Style::new().fg_color(Some(color.into())).bold();
-        let findings: Vec<_> =
-            report.checks.iter().flat_map(|c| c.findings.iter()).filter(|f| f.severity == severity).collect();
+        let findings: Vec<_> = report
+            .checks
+            .iter()
+            .flat_map(|c| c.findings.iter())
+            .filter(|f| f.severity == severity && f.suppression.is_none())
+            .collect();
         if findings.is_empty() {
             continue;
         }
@@ -61,6 +66,8 @@ pub fn render_text(report: &Report) -> String {
         }
     }
 
+    suppressed(&mut out, report);
+
     let _ = writeln!(out, "\n{bold}Checks{bold:#}");
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(4);
     for check in &report.checks {
@@ -74,6 +81,8 @@ pub fn render_text(report: &Report) -> String {
             }
         }
     }
+
+    suppression_notes(&mut out, report);
 
     let s = &report.summary;
     let counts: Vec<String> = [
@@ -94,15 +103,62 @@ pub fn render_text(report: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{} checks · {} findings{} · --fail-on {}: {verdict}{}{verdict:#} ({})",
+        "\n{} checks · {} findings{}{} · --fail-on {}: {verdict}{}{verdict:#} ({})",
         s.checks,
         s.findings,
         if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
+        match s.suppressed {
+            Some(n) if n > 0 => format!(" · {n} suppressed"),
+            _ => String::new(),
+        },
         s.gate.fail_on,
         if s.gate.passed { "PASSED" } else { "FAILED" },
         s.gate.reason,
     );
     out
+}
+
+/// Suppressed findings, one line each with the reason: visible, but apart and not counted.
+fn suppressed(out: &mut String, report: &Report) {
+    let dim = Style::new().dimmed();
+    let style = Style::new().fg_color(Some(AnsiColor::BrightBlack.into())).bold();
+    let findings: Vec<_> =
+        report.checks.iter().flat_map(|c| c.findings.iter()).filter(|f| f.suppression.is_some()).collect();
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{style}SUPPRESSED ({}) — not counted{style:#}", findings.len());
+    for f in findings {
+        let Some(s) = &f.suppression else { continue };
+        let _ = writeln!(
+            out,
+            "  {}  {} {} {}  [{}]\n    {dim}{} (until {}, {}){dim:#}",
+            f.rule, f.subject.source, f.subject.kind, f.subject.id, f.severity, s.reason, s.expires, s.defined_in
+        );
+    }
+}
+
+/// A warning per expired suppression (its findings count again) and per unused one.
+fn suppression_notes(out: &mut String, report: &Report) {
+    let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+    let mut first = true;
+    for s in report.suppressions.iter().filter(|s| s.status != "active") {
+        if first {
+            out.push('\n');
+            first = false;
+        }
+        let on = match (&s.subject, &s.fingerprint) {
+            (Some(subject), _) => format!("{} on {subject}", s.rule),
+            (None, Some(fp)) => format!("{} fingerprint {fp}", s.rule),
+            (None, None) => s.rule.clone(),
+        };
+        let what = if s.status == "expired" {
+            format!("expired {} — {} finding(s) count again", s.expires, s.findings.len())
+        } else {
+            "matches no finding (unused)".to_string()
+        };
+        let _ = writeln!(out, "{warn}suppression {} ({on}) {what}{warn:#}", s.defined_in);
+    }
 }
 
 fn check_line(check: &CheckReport, width: usize) -> String {
@@ -119,7 +175,7 @@ fn check_line(check: &CheckReport, width: usize) -> String {
         check.id,
         check.status,
         check.evaluated,
-        check.findings.len(),
+        check.findings.iter().filter(|f| f.suppression.is_none()).count(),
         check.duration_ms,
         check.question.as_deref().unwrap_or(""),
     )
@@ -127,19 +183,8 @@ fn check_line(check: &CheckReport, width: usize) -> String {
 
 /// `2026-11-20 10:00 UTC` from Unix seconds (proleptic Gregorian, no time-zone database needed).
 pub fn format_utc(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
+    let c = crate::time::Civil::from_unix(seconds);
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", c.year, c.month, c.day, c.hour, c.minute)
 }
 
 #[cfg(test)]
