@@ -459,11 +459,11 @@ async fn refused_credentials_are_an_auth_error() {
     assert!(started.elapsed() < Duration::from_secs(7));
 }
 
-/// Benchmark: 1,000 topics (and 10 groups with offsets on 50 topics each) collected in under 10 s.
-/// Run with `--ignored`; it creates and deletes 1,000 topics on the local tansu.
+/// Scale: 1,000 topics (and 10 groups with offsets on 50 topics each) are all collected — the
+/// batched DescribeConfigs and ListOffsets paths. Creates and deletes them on the local tansu
+/// (about 3 s). The time is printed, not asserted: speed targets live in the benchmarks.
 #[tokio::test]
-#[ignore]
-async fn collects_a_thousand_topics_in_under_ten_seconds() {
+async fn collects_a_thousand_topics_and_their_groups() {
     let suffix = random_suffix();
     let names: Vec<String> = (0..1000).map(|n| format!("plumbline-b-{suffix}-{n:04}")).collect();
     let admin = admin();
@@ -510,5 +510,5 @@ async fn thousand_topics(admin: &AdminClient<DefaultClientContext>, names: &[Str
         collected.problems
     );
     assert_eq!((ours, groups), (1000, 10));
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(collected.problems.is_empty(), "{:?}", collected.problems);
 }
