@@ -32,6 +32,20 @@ lint:
     cargo fmt --all --check
     cargo clippy --release --workspace --all-targets -- -D warnings
 
+# Build the example Python check (examples/python-check) with componentize-py into target/python-check/.
+python-check:
+    bash scripts/build-python-check.sh
+
+# Fuzz the parsers of untrusted input (fuzz/: snapshot, config, verdict, ...), SECONDS per target.
+fuzz SECONDS="30":
+    bash scripts/fuzz.sh {{SECONDS}}
+
 # Install the plumbline binary into ~/.cargo/bin.
 install:
     cargo install --locked --path host
+
+# Benchmarks, not part of `test` (about 15 minutes): Wasm vs native checks, a Rego peer, scale up
+# to 1M resources, start-up, collection from the local servers. Writes bench/results/results.md
+# and docs/performance-scale.png (see docs/performance.md). `just bench --quick` for a short look.
+bench *ARGS: build services
+    cargo run --release -p plumbline-bench -- run {{ARGS}}

@@ -3,11 +3,16 @@
 //! artifacts crate does: one nested `cargo build` into `target/guests` (a separate target dir, so
 //! it never waits on the outer build's lock).
 //!
-//! Outputs: `$OUT_DIR/bundled.rs` (`BUNDLED: &[(&str, &[u8])]`, embedded with `include_bytes!`)
-//! and the `PLUMBLINE_TEST_GUESTS` env var (directory of the built test guests) for tests.
+//! Outputs: `$OUT_DIR/bundled.rs` (`BUNDLED: &[(&str, &[u8])]`, embedded with `include_bytes!`,
+//! and `CORE_MANIFEST`, the `pack.toml` of the built-in `plumbline-core` pack with each built
+//! component's sha256), the `PLUMBLINE_TEST_GUESTS` env var (directory of the built test guests)
+//! and `PLUMBLINE_VENDOR_PACK_COMPONENT` (the example vendor pack's check, examples/vendor-pack/)
+//! for tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use sha2::Digest;
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -15,6 +20,8 @@ fn main() {
     let plugins = root.join("plugins");
     println!("cargo:rerun-if-changed={}", plugins.display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    println!("cargo:rerun-if-changed={}", root.join("examples").join("vendor-pack").join("check").display());
+    println!("cargo:rerun-if-changed={}", manifest_dir.join("src").join("contract.rs").display());
     println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
 
     let mut bundled = crates_in(&plugins, &["sdk", "test-guests"]);
@@ -23,11 +30,13 @@ fn main() {
         ["acks", "backpressure", "schema-drift", "dead-letters", "blind-spots", "sla", "idempotency", "security"];
     bundled.sort_by_key(|(dir, _)| (QUESTION_ORDER.iter().position(|id| id == dir).unwrap_or(usize::MAX), dir.clone()));
     let test_guests = crates_in(&plugins.join("test-guests"), &[]);
+    // The example vendor pack's check (examples/vendor-pack/check), built like the guests.
+    let vendor_checks = crates_in(&root.join("examples").join("vendor-pack"), &[]);
     let target_dir = root.join("target").join("guests");
 
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cargo.current_dir(&root).args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"]).arg(&target_dir);
-    for (_, package) in bundled.iter().chain(&test_guests) {
+    for (_, package) in bundled.iter().chain(&test_guests).chain(&vendor_checks) {
         cargo.args(["-p", package]);
     }
     // Checks ship inside the binary: optimise them for size (this applies to the nested guest
@@ -64,8 +73,38 @@ fn main() {
         code.push_str(&format!("    ({id:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
     }
     code.push_str("];\n");
+    code.push_str(&format!(
+        "/// `pack.toml` of the built-in pack, generated from the built components.\npub const CORE_MANIFEST: &str = {:?};\n",
+        core_manifest(&root, &wasm_dir, &bundled)
+    ));
     std::fs::write(out_dir.join("bundled.rs"), code).expect("cannot write bundled.rs");
     println!("cargo:rustc-env=PLUMBLINE_TEST_GUESTS={}", wasm_dir.display());
+    if let Some((_, package)) = vendor_checks.first() {
+        let wasm = wasm_dir.join(format!("{}.wasm", package.replace('-', "_")));
+        println!("cargo:rustc-env=PLUMBLINE_VENDOR_PACK_COMPONENT={}", wasm.display());
+    }
+}
+
+/// The `plumbline-pack/1` manifest of the bundled checks: this plumbline's version, the contract
+/// version of host/src/contract.rs, and `<id>.wasm` with the sha256 of each built component.
+fn core_manifest(root: &Path, wasm_dir: &Path, bundled: &[(String, String)]) -> String {
+    let version = std::env::var("CARGO_PKG_VERSION").expect("cargo sets CARGO_PKG_VERSION");
+    let contract_rs = std::fs::read_to_string(root.join("host/src/contract.rs")).expect("read host/src/contract.rs");
+    let contract = contract_rs
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("pub const VERSION: &str = \"")?.strip_suffix("\";"))
+        .expect("host/src/contract.rs declares `pub const VERSION: &str = \"x.y.z\";`");
+    let mut manifest = format!(
+        "format = \"plumbline-pack/1\"\nname = \"plumbline-core\"\nvendor = \"plumbline\"\nversion = \"{version}\"\n\
+         description = \"The checks built into plumbline\"\ncontract = \"^{contract}\"\nmin-plumbline = \"{version}\"\n"
+    );
+    for (id, package) in bundled {
+        let wasm = wasm_dir.join(format!("{}.wasm", package.replace('-', "_")));
+        let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("cannot read {}: {e}", wasm.display()));
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        manifest.push_str(&format!("\n[[checks]]\nid = \"{id}\"\ncomponent = \"{id}.wasm\"\nsha256 = \"{sha256}\"\n"));
+    }
+    manifest
 }
 
 /// (directory name, package name) of every crate directly under `dir`, except `skip`.

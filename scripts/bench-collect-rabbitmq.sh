@@ -2,7 +2,8 @@
 # Times `plumbline snapshot` against the local RabbitMQ holding N extra queues (default 5000):
 # creates vhost `plumbline-scale` with N durable classic queues through one definitions import,
 # collects it with the release binary, prints the collection time, deletes the vhost.
-# Usage: scripts/bench-collect-rabbitmq.sh [N]   (needs `just build` and `just services` first)
+# Usage: scripts/bench-collect-rabbitmq.sh [N]   (needs `just build` and `just services` first;
+# PLUMBLINE_BIN overrides the binary, default ./target/release/plumbline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-5000}
@@ -42,7 +43,7 @@ username = "guest"
 password = "guest"
 TOML
 start=$(date +%s.%N)
-./target/release/plumbline snapshot --config "$work/plumbline.toml" -o "$work/snapshot.json"
+"${PLUMBLINE_BIN:-./target/release/plumbline}" snapshot --config "$work/plumbline.toml" -o "$work/snapshot.json"
 end=$(date +%s.%N)
 queues=$(python3 -c 'import json,sys; print(sum(len(b["queues"]) for b in json.load(open(sys.argv[1]))["rabbitmq"]))' "$work/snapshot.json")
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["collection"]; print("collector elapsed_ms:", c["elapsed_ms"])' "$work/snapshot.json"

@@ -10,9 +10,14 @@ fi
 if ! command -v just >/dev/null 2>&1; then
     cargo install just --locked
 fi
+# cargo-fuzz for `just fuzz` / scripts/fuzz.sh (runs on stable with RUSTC_BOOTSTRAP=1).
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
 
-# Debian packages: librdkafka's cmake build (rdkafka `cmake-build`) and Prometheus.
-apt_packages=(cmake libcurl4-openssl-dev libssl-dev zlib1g-dev libsasl2-dev prometheus libxml2-utils)
+# Debian packages: librdkafka's cmake build (rdkafka `cmake-build`), Prometheus, xmllint for the
+# JUnit schema test and Chromium for the HTML report test.
+apt_packages=(cmake libcurl4-openssl-dev libssl-dev zlib1g-dev libsasl2-dev prometheus libxml2-utils chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -39,3 +44,7 @@ if ! command -v moto_server >/dev/null 2>&1; then
         "$venv/bin/pip" install -q 'moto[server]'
     fi
 fi
+
+# Python checks: componentize-py (pinned in the script) in its own virtualenv, for the example
+# Python check and its tests (tests/e2e/python.rs). Installs only when that version is missing.
+bash "$(dirname "${BASH_SOURCE[0]}")/build-python-check.sh" --install

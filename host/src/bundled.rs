@@ -5,13 +5,21 @@ use std::sync::Arc;
 
 use crate::runtime::PluginSource;
 
+// `BUNDLED` and `CORE_MANIFEST` (the `pack.toml` of `plumbline-core`, read by `pack::core_manifest`).
 include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// Name of the built-in pack the bundled checks form.
+pub const CORE_PACK: &str = "plumbline-core";
 
 /// Every bundled check as a plugin source (`bundled:<id>`).
 pub fn plugins() -> Vec<PluginSource> {
     BUNDLED
         .iter()
-        .map(|(id, bytes)| PluginSource { origin: format!("bundled:{id}"), bytes: Arc::from(*bytes) })
+        .map(|(id, bytes)| PluginSource {
+            origin: format!("bundled:{id}"),
+            bytes: Arc::from(*bytes),
+            pack: Some(CORE_PACK.to_string()),
+        })
         .collect()
 }
 

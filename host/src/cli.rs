@@ -16,13 +16,18 @@ use crate::config::Config;
 use crate::contract::types::{CheckInfo, ParamValue, Severity};
 use crate::outcome::CheckOutcome;
 use crate::report::{
-    Catalog, Date, Policy, Report, SarifOptions, render_json, render_junit, render_markdown, render_sarif, render_text,
+    Catalog, Date, PackRef, Policy, Report, SarifOptions, Trend, render_html, render_json, render_junit,
+    render_markdown, render_sarif, render_text,
 };
 use crate::runtime::{CompileCache, Mode, PluginSource, Runtime};
 use crate::snapshot;
 use crate::{bundled, runtime};
 
 mod history;
+mod keys;
+mod new;
+mod pack;
+mod test_cmd;
 
 /// Exit code for bad usage or bad input.
 pub const EXIT_USAGE: i32 = 2;
@@ -58,6 +63,23 @@ pub enum Command {
     History(history::ListArgs),
     /// Compare two recorded runs: new, resolved and unchanged findings, check-status changes.
     Diff(history::DiffArgs),
+    /// Create a new check crate to write your own check (`plumbline new check NAME`).
+    New {
+        #[command(subcommand)]
+        command: new::NewCommand,
+    },
+    /// Run a check component against fixture snapshots with expected results (fixtures/<case>/).
+    Test(test_cmd::TestArgs),
+    /// Install, list, verify and remove plugin packs; sign and archive your own (docs/security.md).
+    Pack {
+        #[command(subcommand)]
+        command: pack::PackCommand,
+    },
+    /// Generate a signing key pair; trust, list and remove the keys pack signatures are checked with.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,7 +107,7 @@ pub struct AuditArgs {
     /// Snapshot file to audit. Without it, the bundled example estate is audited.
     #[arg(long, short = 's', value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
-    /// Report format: text, json, sarif, junit or markdown. Repeatable: `FORMAT=PATH` writes that
+    /// Report format: text, json, sarif, junit, markdown or html. Repeatable: `FORMAT=PATH` writes that
     /// format to PATH (`--format sarif=out.sarif --format junit=junit.xml`); at most one plain
     /// `FORMAT` goes to stdout or --output. When every format has a path, stdout gets the text
     /// report. [default: text]
@@ -138,6 +160,8 @@ pub struct PluginArgs {
     #[arg(long)]
     pub no_bundled: bool,
     #[command(flatten)]
+    pub packs: pack::PackRunArgs,
+    #[command(flatten)]
     pub cache: CacheArgs,
 }
 
@@ -158,6 +182,7 @@ pub enum Format {
     Sarif,
     Junit,
     Markdown,
+    Html,
 }
 
 /// One `--format` value: a format, and the file it goes to (`None`: stdout or --output).
@@ -209,14 +234,21 @@ fn plan_outputs(targets: &[FormatTarget], output: Option<&Path>) -> Result<(Form
     Ok((plain.first().copied().unwrap_or(Format::Text), files))
 }
 
-/// Renders one format; `base_dir` anchors relative file URIs in SARIF.
-fn render(format: Format, report: &Report, catalog: &Catalog, base_dir: Option<&Path>) -> Result<String> {
+/// Renders one format; `base_dir` anchors relative file URIs in SARIF; `trend` is HTML's.
+fn render(
+    format: Format,
+    report: &Report,
+    catalog: &Catalog,
+    base_dir: Option<&Path>,
+    trend: Option<&Trend>,
+) -> Result<String> {
     Ok(match format {
         Format::Text => render_text(report),
         Format::Json => render_json(report),
         Format::Sarif => render_sarif(report, catalog, &SarifOptions { base_dir })?,
         Format::Junit => render_junit(report, catalog),
         Format::Markdown => render_markdown(report),
+        Format::Html => render_html(report, catalog, trend),
     })
 }
 
@@ -243,17 +275,23 @@ impl CacheArgs {
 }
 
 impl PluginArgs {
-    /// The bundled checks (unless `--no-bundled`) followed by the given component files.
-    fn sources(&self) -> Result<Vec<PluginSource>> {
+    /// The bundled checks (unless `--no-bundled`), the installed packs' checks (unless
+    /// `--no-packs`; verified and held to plumbline.lock), then the given component files; with
+    /// the packs they came from, for the report.
+    fn sources(&self, config: &Config, config_path: Option<&Path>) -> Result<(Vec<PluginSource>, Vec<PackRef>)> {
         let mut sources = if self.no_bundled { Vec::new() } else { bundled::plugins() };
+        let mut packs = if self.no_bundled { Vec::new() } else { vec![crate::pack::core_ref()] };
+        let (installed, installed_packs) = pack::installed(&self.packs, config, config_path)?;
+        sources.extend(installed);
+        packs.extend(installed_packs);
         for path in &self.plugins {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
-            sources.push(PluginSource { origin: path.display().to_string(), bytes: Arc::from(bytes) });
+            sources.push(PluginSource { origin: path.display().to_string(), bytes: Arc::from(bytes), pack: None });
         }
         if sources.is_empty() {
-            bail!("no checks to run: --no-bundled was given and no --plugin");
+            bail!("no checks to run: --no-bundled was given, no pack is installed and no --plugin");
         }
-        Ok(sources)
+        Ok((sources, packs))
     }
 }
 
@@ -310,6 +348,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::History(args) => history::list(args),
         Command::Diff(args) => history::diff(args),
+        Command::New { command } => new::run(command),
+        Command::Test(args) => test_cmd::run(args),
+        Command::Pack { command } => pack::run(command),
+        Command::Keys { command } => keys::run(command),
     }
 }
 
@@ -319,12 +361,12 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let config = load_config(args.config.as_ref())?;
     let config_file = args.config.clone().or_else(|| Some(PathBuf::from("plumbline.toml")).filter(|p| p.is_file()));
     let policy = Policy::load(&config, config_file.as_deref())?;
-    let mut limits = config.limits();
+    let mut limits = config.limit_policy();
     if let Some(t) = args.timeout {
         if !(t > 0.0 && t <= 3600.0) {
             bail!("--timeout {t}: must be in (0, 3600] seconds");
         }
-        limits.timeout = std::time::Duration::from_secs_f64(t);
+        limits.force_timeout(std::time::Duration::from_secs_f64(t));
     }
     let loaded = match &args.snapshot {
         Some(path) => snapshot::load(path)?,
@@ -337,10 +379,18 @@ fn audit(args: AuditArgs) -> Result<i32> {
             loaded
         }
     };
-    let sources = args.plugins.sources()?;
+    let (sources, packs) = args.plugins.sources(&config, config_file.as_deref())?;
     let runtime = Runtime::new(args.plugins.cache.cache(), limits).map_err(|e| anyhow::anyhow!("{e:#}"))?;
 
-    if !args.checks.is_empty() || !config.checks.is_empty() || !policy.overrides.is_empty() {
+    let pack_names: Vec<String> = sources.iter().filter_map(|s| s.pack.clone()).collect();
+    if let Err(why) = config.check_packs(&pack_names) {
+        bail!("invalid config: {why}");
+    }
+    if !args.checks.is_empty()
+        || !config.checks.is_empty()
+        || !config.limits.checks.is_empty()
+        || !policy.overrides.is_empty()
+    {
         let described = describe_with(&runtime, &sources);
         let known: Vec<String> = described.iter().filter_map(|o| o.info.as_ref().map(|i| i.id.clone())).collect();
         if let Some(unknown) = args.checks.iter().find(|id| !known.contains(id)) {
@@ -367,19 +417,21 @@ fn audit(args: AuditArgs) -> Result<i32> {
     );
     let catalog = Catalog::from_outcomes(&outcomes);
     let mut report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
+    report.packs = packs;
     report.apply_policy(&policy, Date::today());
-    if args.record {
-        history::record(&args.history, &config, &report, started)?;
-    }
+    let recorded = if args.record { Some(history::record(&args.history, &config, &report, started)?) } else { None };
+    let trend = (stdout_format == Format::Html || files.iter().any(|(f, _)| *f == Format::Html))
+        .then(|| history::trend(&args.history, &config, recorded, &report, started))
+        .flatten();
     let base_dir = std::env::current_dir().ok();
     // Files first, so a file that cannot be written is reported (exit 2) before stdout is used.
     // Files never get colour codes; stdout keeps them only on a terminal (anstream).
     for (format, path) in &files {
-        let rendered = render(*format, &report, &catalog, base_dir.as_deref())?;
+        let rendered = render(*format, &report, &catalog, base_dir.as_deref(), trend.as_ref())?;
         std::fs::write(path, strip_ansi(&rendered))
             .with_context(|| format!("cannot write report to {}", path.display()))?;
     }
-    let rendered = render(stdout_format, &report, &catalog, base_dir.as_deref())?;
+    let rendered = render(stdout_format, &report, &catalog, base_dir.as_deref(), trend.as_ref())?;
     match &args.output {
         Some(path) => std::fs::write(path, strip_ansi(&rendered))
             .with_context(|| format!("cannot write report to {}", path.display()))?,
@@ -421,7 +473,8 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config> {
 
 /// Describes every plugin; plugins that fail to load are reported on stderr and left out.
 fn describe(args: &PluginArgs) -> Result<Vec<(String, CheckInfo)>> {
-    let sources = args.sources()?;
+    let (config, config_path) = pack::load_config_or_default(None)?;
+    let (sources, _) = args.sources(&config, config_path.as_deref())?;
     let runtime = Runtime::new(args.cache.cache(), runtime::Limits::default()).map_err(|e| anyhow::anyhow!("{e:#}"))?;
     let mut described = Vec::new();
     for outcome in describe_with(&runtime, &sources) {

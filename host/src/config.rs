@@ -12,9 +12,14 @@
 //! [registry]
 //! file = "registry.json"          # or inline [[registry.integrations]] tables
 //!
-//! [limits]
+//! [limits]                        # every check; see docs/security.md#limits
 //! timeout-seconds = 10
 //! memory-mib = 256
+//! max-findings = 10000
+//! [limits.packs.plumbline-core]   # the plugins of one pack
+//! timeout-seconds = 20
+//! [limits.checks.acks]            # one check (most specific wins, key by key)
+//! memory-mib = 512
 //!
 //! [checks.acks.params]
 //! ignore-queues = ["metrics.*"]
@@ -30,6 +35,13 @@
 //!
 //! [severity-overrides]
 //! "acks/kafka-auto-commit" = "critical"
+//!
+//! [packs]                         # plugin packs; see docs/security.md#packs
+//! store = "/var/lib/plumbline/packs"
+//!
+//! [trust]                         # keys trusted for pack signatures, besides `plumbline keys trust`
+//! keys = ["keys/acme.pub"]
+//! require-signed = true
 //! ```
 //!
 //! Relative paths are resolved from the directory of the configuration file.
@@ -43,7 +55,7 @@ use serde::Deserialize;
 use crate::collect::{CollectSettings, Sources};
 use crate::contract::estate::Integration;
 use crate::contract::types::ParamValue;
-use crate::runtime::{Limits, Overrides};
+use crate::runtime::{LimitOverride, LimitPolicy, Limits, Overrides};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -66,6 +78,12 @@ pub struct Config {
     /// `[severity-overrides]`: rule id or glob → severity.
     #[serde(default)]
     pub severity_overrides: BTreeMap<String, String>,
+    /// `[packs] store`: the plugin pack store (crate::pack, docs/security.md#packs).
+    #[serde(default)]
+    pub packs: crate::pack::PacksConfig,
+    /// `[trust] keys / require-signed`: keys trusted for pack signatures (crate::pack::trust).
+    #[serde(default)]
+    pub trust: crate::pack::TrustConfig,
     /// Directory of the file this came from (relative paths start here).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -86,11 +104,77 @@ struct RegistryFile {
     integrations: Vec<Integration>,
 }
 
+/// `[limits]`, and (the same keys) `[limits.packs.<pack>]` and `[limits.checks.<id>]`.
+/// Defaults and meanings: `runtime::Limits` and docs/security.md.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LimitsConfig {
     pub timeout_seconds: Option<f64>,
     pub memory_mib: Option<u64>,
+    pub output_kib: Option<u64>,
+    pub result_mib: Option<u64>,
+    pub max_findings: Option<u64>,
+    pub max_notes: Option<u64>,
+    pub max_string_kib: Option<u64>,
+    pub fuel: Option<u64>,
+    /// Only in `[limits]`: overrides for the plugins of one pack.
+    #[serde(default)]
+    pub packs: BTreeMap<String, LimitsConfig>,
+    /// Only in `[limits]`: overrides for one check.
+    #[serde(default)]
+    pub checks: BTreeMap<String, LimitsConfig>,
+}
+
+impl LimitsConfig {
+    /// Checks the ranges of one table; `at` is its name (`limits`, `limits.checks.acks`).
+    fn validate(&self, at: &str, nested: bool) -> Result<(), String> {
+        if let Some(t) = self.timeout_seconds
+            && !(t > 0.0 && t <= 3600.0)
+        {
+            return Err(format!("{at}.timeout-seconds = {t}: must be in (0, 3600]"));
+        }
+        let ranges = [
+            ("memory-mib", self.memory_mib, 1, 16_384),
+            ("output-kib", self.output_kib, 1, 65_536),
+            ("result-mib", self.result_mib, 1, 4_096),
+            ("max-findings", self.max_findings, 1, 10_000_000),
+            ("max-notes", self.max_notes, 1, 1_000_000),
+            ("max-string-kib", self.max_string_kib, 1, 65_536),
+            ("fuel", self.fuel, 1, u64::MAX),
+        ];
+        for (key, value, min, max) in ranges {
+            if let Some(v) = value
+                && !(min..=max).contains(&v)
+            {
+                return Err(format!("{at}.{key} = {v}: must be in {min}..={max}"));
+            }
+        }
+        if nested && !(self.packs.is_empty() && self.checks.is_empty()) {
+            return Err(format!("{at}: packs and checks tables go directly under [limits]"));
+        }
+        for (name, table) in &self.packs {
+            table.validate(&format!("{at}.packs.{name}"), true)?;
+        }
+        for (id, table) in &self.checks {
+            table.validate(&format!("{at}.checks.{id}"), true)?;
+        }
+        Ok(())
+    }
+
+    /// The values this table sets, in the runtime's units (validated, so the casts fit).
+    fn overrides(&self) -> LimitOverride {
+        let bytes = |v: Option<u64>, shift: u32| v.map(|v| (v as usize) << shift);
+        LimitOverride {
+            timeout: self.timeout_seconds.map(Duration::from_secs_f64),
+            memory_bytes: bytes(self.memory_mib, 20),
+            output_bytes: bytes(self.output_kib, 10),
+            result_bytes: bytes(self.result_mib, 20),
+            max_findings: self.max_findings.map(|v| v as usize),
+            max_notes: self.max_notes.map(|v| v as usize),
+            max_string_bytes: bytes(self.max_string_kib, 10),
+            fuel: self.fuel,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,8 +196,13 @@ pub enum ConfigError {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
-        let mut config: Config = toml::from_str(&text)
-            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates the text of the configuration file at `path` (errors name `path`).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
         config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         // Config-file sources read relative paths from the config's directory by default.
         for source in &mut config.sources.config_files {
@@ -147,16 +236,7 @@ impl Config {
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
         self.sources.validate().map_err(|why| invalid(format!("sources: {why}")))?;
-        if let Some(t) = self.limits.timeout_seconds
-            && !(t > 0.0 && t <= 3600.0)
-        {
-            return Err(invalid(format!("limits.timeout-seconds = {t}: must be in (0, 3600]")));
-        }
-        if let Some(m) = self.limits.memory_mib
-            && !(1..=16_384).contains(&m)
-        {
-            return Err(invalid(format!("limits.memory-mib = {m}: must be in 1..=16384")));
-        }
+        self.limits.validate("limits", false).map_err(invalid)?;
         for (check, cfg) in &self.checks {
             for (name, value) in &cfg.params {
                 param_value(value).map_err(|why| invalid(format!("checks.{check}.params.{name}: {why}")))?;
@@ -168,21 +248,40 @@ impl Config {
     /// Fails when the config tunes a check that is not part of the run (a typo would otherwise
     /// silently leave the default in place).
     pub fn check_ids(&self, known: &[String]) -> Result<(), String> {
-        match self.checks.keys().find(|id| !known.contains(id)) {
-            Some(id) => Err(format!("[checks.{id}]: no check `{id}` in this run (available: {})", known.join(", "))),
+        if let Some(id) = self.checks.keys().find(|id| !known.contains(id)) {
+            return Err(format!("[checks.{id}]: no check `{id}` in this run (available: {})", known.join(", ")));
+        }
+        if let Some(id) = self.limits.checks.keys().find(|id| !known.contains(id)) {
+            return Err(format!("[limits.checks.{id}]: no check `{id}` in this run (available: {})", known.join(", ")));
+        }
+        Ok(())
+    }
+
+    /// Fails when `[limits.packs.<name>]` names a pack none of the run's plugins came from.
+    pub fn check_packs(&self, known: &[String]) -> Result<(), String> {
+        match self.limits.packs.keys().find(|name| !known.contains(name)) {
+            Some(name) => Err(format!(
+                "[limits.packs.{name}]: no pack `{name}` in this run (packs: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )),
             None => Ok(()),
         }
     }
 
+    /// The `[limits]` table alone, without its per-pack and per-check tables.
     pub fn limits(&self) -> Limits {
-        let mut limits = Limits::default();
-        if let Some(t) = self.limits.timeout_seconds {
-            limits.timeout = Duration::from_secs_f64(t);
+        self.limit_policy().base
+    }
+
+    /// The run's limits with the per-pack and per-check tables.
+    pub fn limit_policy(&self) -> LimitPolicy {
+        let mut base = Limits::default();
+        self.limits.overrides().apply(&mut base);
+        LimitPolicy {
+            base,
+            packs: self.limits.packs.iter().map(|(k, v)| (k.clone(), v.overrides())).collect(),
+            checks: self.limits.checks.iter().map(|(k, v)| (k.clone(), v.overrides())).collect(),
         }
-        if let Some(m) = self.limits.memory_mib {
-            limits.memory_bytes = (m as usize) << 20;
-        }
-        limits
     }
 
     /// The overrides for check `id` (validated at load, so conversion cannot fail here).
@@ -210,4 +309,60 @@ fn param_value(value: &toml::Value) -> Result<ParamValue, String> {
             return Err(format!("unsupported value {other}: use a number, boolean, string or list of strings"));
         }
     })
+}
+
+#[cfg(test)]
+mod limits_tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("plumbline.toml"))
+    }
+
+    #[test]
+    fn every_limit_is_read_with_its_unit_and_the_most_specific_table_wins() {
+        let config = parse(
+            "[limits]\ntimeout-seconds = 4\nmemory-mib = 64\noutput-kib = 8\nresult-mib = 2\nmax-findings = 7\n\
+             max-notes = 3\nmax-string-kib = 1\nfuel = 1000\n\
+             [limits.packs.core]\nmemory-mib = 32\n[limits.checks.acks]\nmax-findings = 70\nmemory-mib = 16\n",
+        )
+        .unwrap();
+        let policy = config.limit_policy();
+        let base = policy.base;
+        assert_eq!(base.timeout, Duration::from_secs(4));
+        assert_eq!(
+            (base.memory_bytes, base.output_bytes, base.result_bytes, base.max_string_bytes),
+            (64 << 20, 8 << 10, 2 << 20, 1 << 10)
+        );
+        assert_eq!((base.max_findings, base.max_notes, base.fuel), (7, 3, Some(1000)));
+        assert_eq!(policy.for_plugin(Some("core")).memory_bytes, 32 << 20);
+        let acks = policy.for_check(Some("core"), "acks");
+        assert_eq!((acks.memory_bytes, acks.max_findings, acks.fuel), (16 << 20, 70, Some(1000)));
+    }
+
+    #[test]
+    fn no_limits_table_means_the_defaults() {
+        assert_eq!(parse("").unwrap().limit_policy(), LimitPolicy::default());
+        assert_eq!(Limits::default().fuel, None);
+    }
+
+    #[test]
+    fn out_of_range_unknown_and_nested_limits_are_refused_naming_the_key() {
+        let err = |text: &str| parse(text).unwrap_err().to_string();
+        assert!(err("[limits]\nmax-findings = 0\n").contains("limits.max-findings = 0: must be in 1..="));
+        assert!(err("[limits.checks.acks]\nmemory-mib = 0\n").contains("limits.checks.acks.memory-mib = 0"));
+        assert!(err("[limits.packs.core]\nmax-string-kib = 0\n").contains("limits.packs.core.max-string-kib"));
+        assert!(err("[limits]\nfuel = 0\n").contains("limits.fuel = 0"));
+        assert!(err("[limits]\nmax-finding = 3\n").contains("unknown field `max-finding`"));
+        assert!(err("[limits.checks.acks.checks.sla]\nfuel = 3\n").contains("go directly under [limits]"));
+    }
+
+    #[test]
+    fn limit_tables_must_name_checks_and_packs_of_the_run() {
+        let config = parse("[limits.checks.akcs]\nfuel = 5\n[limits.packs.nope]\nfuel = 5\n").unwrap();
+        let err = config.check_ids(&["acks".into()]).unwrap_err();
+        assert!(err.contains("[limits.checks.akcs]: no check `akcs`"), "{err}");
+        let err = config.check_packs(&["plumbline-core".into()]).unwrap_err();
+        assert!(err.contains("[limits.packs.nope]: no pack `nope`"), "{err}");
+    }
 }

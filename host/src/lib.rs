@@ -7,6 +7,8 @@
 //! → `outcome` (plain per-check results) → `report` (merge, gate, render).
 //! `history` records reports and compares them. `cli` is the only place that prints or decides
 //! exit codes.
+//! `scaffold` writes new check crates for `plumbline new check`. `pack` verifies, installs and
+//! pins signed plugin packs.
 
 pub mod bundled;
 pub mod cli;
@@ -15,7 +17,9 @@ pub mod config;
 pub mod contract;
 pub mod history;
 pub mod outcome;
+pub mod pack;
 pub mod report;
 pub mod runtime;
+pub mod scaffold;
 pub mod snapshot;
 pub mod time;

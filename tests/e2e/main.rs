@@ -2,13 +2,18 @@
 //! and exit code. Each test uses its own compile-cache directory.
 
 mod audit;
+mod authoring;
 mod cache;
 mod collect;
 mod examples;
 mod formats;
 mod history;
+mod html;
 mod input;
+mod limits;
 mod live_setup;
+mod packs;
+mod python;
 mod sandbox;
 mod support;
 mod suppress;

@@ -62,3 +62,24 @@ pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Val
         .and_then(|checks| checks.iter().find(|c| c["id"] == id))
         .unwrap_or_else(|| panic!("no check {id} in report"))
 }
+
+/// Writes `dir/partial.json`: the leaky example estate as if RabbitMQ could not be read (its
+/// source failed, nothing of it collected, and the config files and registry left empty so
+/// nothing else stands in for it). Returns the path.
+pub fn leaky_estate_without_rabbitmq(dir: &Path) -> PathBuf {
+    let mut snapshot: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(example("leaky-estate")).unwrap()).unwrap();
+    for source in snapshot["info"]["sources"].as_array_mut().unwrap() {
+        if source["kind"] == "Rabbitmq" {
+            source["ok"] = false.into();
+            source["reason"] = "connection refused".into();
+        }
+    }
+    // Nothing of RabbitMQ could be read (a failed source beside a read one would be `partial`).
+    snapshot["rabbitmq"] = serde_json::json!([]);
+    snapshot["config_files"] = serde_json::json!([]);
+    snapshot["registry"] = serde_json::json!([]);
+    let path = dir.join("partial.json");
+    std::fs::write(&path, serde_json::to_vec(&snapshot).unwrap()).unwrap();
+    path
+}

@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use crate::config::Config;
-use crate::history::{self, Diff, FindingRecord, Location, Run, RunInfo, Selector, Store, format_time};
-use crate::report::Report;
+use crate::history::{self, Diff, FindingRecord, Location, Run, RunInfo, RunStatus, Selector, Store, format_time};
+use crate::report::{Report, TREND_RUNS, Trend, TrendRun};
 
 /// `--history`: shared by `audit`, `history` and `diff`.
 #[derive(Debug, Args)]
@@ -100,8 +100,9 @@ fn unix_ms(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// `audit --record`: stores the finished report (creating the SQLite file if needed).
-pub fn record(arg: &StoreArg, config: &Config, report: &Report, started: SystemTime) -> Result<()> {
+/// `audit --record`: stores the finished report (creating the SQLite file if needed); returns
+/// the new run's id.
+pub fn record(arg: &StoreArg, config: &Config, report: &Report, started: SystemTime) -> Result<i64> {
     let location = location(arg, config)?;
     let shown = location.display();
     let run = Run::from_report(report, unix_ms(started), unix_ms(SystemTime::now()))?;
@@ -113,7 +114,68 @@ pub fn record(arg: &StoreArg, config: &Config, report: &Report, started: SystemT
     })
     .context("cannot record the run (use --history to choose another store)")?;
     eprintln!("recorded run {id} in {shown}");
-    Ok(())
+    Ok(id)
+}
+
+/// The trend for the HTML report: the last [`TREND_RUNS`] runs of the history, when the run was
+/// recorded (`recorded` is its id) or a store is named (`--history`, `PLUMBLINE_HISTORY`,
+/// `[history] location`); `None` otherwise. An unrecorded run is added as the last column. A
+/// history that cannot be read does not stop the audit: the trend section says why.
+pub fn trend(
+    arg: &StoreArg,
+    config: &Config,
+    recorded: Option<i64>,
+    report: &Report,
+    started: SystemTime,
+) -> Option<Trend> {
+    if recorded.is_none() && arg.location.is_none() && config.history.location.is_none() {
+        return None;
+    }
+    let current = TrendRun::unrecorded(report, unix_ms(started));
+    let mut trend = Trend { location: String::new(), runs: Vec::new(), problem: None };
+    let location = match location(arg, config) {
+        Ok(location) => location,
+        Err(e) => {
+            trend.problem = Some(format!("{e:#}"));
+            trend.runs.push(current);
+            return Some(trend);
+        }
+    };
+    trend.location = location.display();
+    let wanted = if recorded.is_some() { TREND_RUNS } else { TREND_RUNS - 1 };
+    let runs = block_on(async {
+        let store = Store::open(location, false).await?;
+        let runs = store.recent(u32::try_from(wanted).unwrap_or(u32::MAX)).await;
+        store.close().await;
+        Ok(runs?)
+    });
+    match runs {
+        Ok(runs) => trend.runs = runs.iter().map(|r| trend_run(r, recorded)).collect(),
+        Err(e) if matches!(e.downcast_ref::<history::HistoryError>(), Some(history::HistoryError::Missing(_))) => {}
+        Err(e) => {
+            tracing::warn!("the HTML report has no trend: {e:#}");
+            trend.problem = Some(format!("{e:#}"));
+        }
+    }
+    if recorded.is_none() {
+        trend.runs.push(current);
+    }
+    Some(trend)
+}
+
+fn trend_run(run: &RunStatus, recorded: Option<i64>) -> TrendRun {
+    let (i, c) = (&run.info, &run.info.counts);
+    TrendRun {
+        id: Some(i.id),
+        started_at: i.started_at,
+        snapshot: i.snapshot.origin.clone(),
+        passed: i.gate.passed,
+        by_severity: [c.critical, c.high, c.medium, c.low, c.info],
+        failing: run.failing,
+        inconclusive: run.inconclusive,
+        errored: run.errored,
+        current: recorded == Some(i.id),
+    }
 }
 
 /// `plumbline history`.

@@ -12,6 +12,7 @@ pub mod postgres;
 mod progress;
 pub mod prometheus;
 pub mod rabbitmq;
+mod secrets;
 pub mod sqs;
 
 pub use progress::Progress;

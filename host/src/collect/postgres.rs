@@ -33,10 +33,10 @@ use sqlx::{Connection, Row};
 use tracing::Instrument;
 
 use super::{CollectError, Collected, display_url};
+use crate::collect::secrets::scrub;
 use crate::contract::estate::{
     PostgresColumn, PostgresConnectionUsage, PostgresServer, PostgresTable, PostgresUniqueKey,
 };
-use crate::snapshot::REDACTED;
 
 /// A `[[sources.postgres]]` table of `plumbline.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -305,10 +305,6 @@ async fn read_database(
         })
         .collect();
     Ok((tables, extensions))
-}
-
-fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_string(), |text, secret| text.replace(secret.as_str(), REDACTED))
 }
 
 /// `postgres://user:<redacted>@host:port`: the URL with its password masked and path and query dropped

@@ -17,7 +17,7 @@ mod model;
 mod store;
 
 pub use diff::{CheckChange, Diff, DiffCounts, SeverityChange, diff};
-pub use model::{CheckRecord, Counts, FindingRecord, GateInfo, Run, RunInfo, SnapshotInfo, format_time};
+pub use model::{CheckRecord, Counts, FindingRecord, GateInfo, Run, RunInfo, RunStatus, SnapshotInfo, format_time};
 pub use store::Store;
 
 use std::path::PathBuf;

@@ -76,6 +76,19 @@ pub struct FindingRecord {
     pub suppressed: bool,
 }
 
+/// A run's facts and how many of its checks did not pass, as listed by [`Store::recent`] for the
+/// HTML report's trend.
+///
+/// [`Store::recent`]: super::Store::recent
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunStatus {
+    pub info: RunInfo,
+    /// Checks that ended `fail`, `inconclusive` and `error`.
+    pub failing: i64,
+    pub inconclusive: i64,
+    pub errored: i64,
+}
+
 /// A run with its checks and findings, in report order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {

@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use super::model::{CheckRecord, Counts, FindingRecord, GateInfo, Run, RunInfo, SnapshotInfo};
+use super::model::{CheckRecord, Counts, FindingRecord, GateInfo, Run, RunInfo, RunStatus, SnapshotInfo};
 use super::{HistoryError, Location, Selector};
 
 /// The migrations of each backend, embedded (file names follow sqlx's `<VERSION>_<NAME>.sql`).
@@ -192,6 +192,38 @@ impl Store {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id");
         let result: Result<Vec<RunInfo>, sqlx::Error> = on_pool!(&self.pool, p => async {
             sqlx::query(&sql).fetch_all(p).await?.iter().map(run_info).collect()
+        }
+        .await);
+        result.map_err(|e| self.query_err(&e))
+    }
+
+    /// The last `limit` runs, oldest first, each with how many checks failed, were inconclusive
+    /// or ended in error (for the HTML report's trend).
+    pub async fn recent(&self, limit: u32) -> Result<Vec<RunStatus>, HistoryError> {
+        let count = |status: &str| {
+            format!(
+                "(SELECT COUNT(*) FROM run_checks c WHERE c.run_id = runs.id AND c.status = '{status}') AS n_{status}"
+            )
+        };
+        let sql = format!(
+            "SELECT {RUN_COLUMNS}, {}, {}, {} FROM runs ORDER BY id DESC LIMIT $1",
+            count("fail"),
+            count("inconclusive"),
+            count("error")
+        );
+        let result: Result<Vec<RunStatus>, sqlx::Error> = on_pool!(&self.pool, p => async {
+            let rows = sqlx::query(&sql).bind(i64::from(limit)).fetch_all(p).await?;
+            rows.iter()
+                .rev()
+                .map(|row| {
+                    Ok(RunStatus {
+                        info: run_info(row)?,
+                        failing: row.int("n_fail")?,
+                        inconclusive: row.int("n_inconclusive")?,
+                        errored: row.int("n_error")?,
+                    })
+                })
+                .collect()
         }
         .await);
         result.map_err(|e| self.query_err(&e))
@@ -416,6 +448,13 @@ mod tests {
         expected.info.id = id1;
         assert_eq!(loaded, expected);
         assert!(store.load(999).await.is_err());
+        let recent = store.recent(1).await.unwrap();
+        assert_eq!(
+            recent.iter().map(|r| (r.info.id, r.failing, r.inconclusive)).collect::<Vec<_>>(),
+            vec![(id2, 0, 0)]
+        );
+        let recent = store.recent(20).await.unwrap();
+        assert_eq!(recent.iter().map(|r| (r.info.id, r.failing)).collect::<Vec<_>>(), vec![(id1, 1), (id2, 0)]);
     }
 
     #[tokio::test]

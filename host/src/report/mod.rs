@@ -1,8 +1,10 @@
 //! The report: check outcomes merged into one document (`model`), the gate that decides the exit
 //! code, and the renderers: `text` (terminal), `json` (`plumbline-report/1`), `sarif` (SARIF 2.1.0
-//! for code scanning), `junit` (JUnit XML for CI test views) and `markdown` (a PR comment).
+//! for code scanning), `junit` (JUnit XML for CI test views), `markdown` (a PR comment) and
+//! `html` (one self-contained page for people, with the trend across recorded runs).
 //! Renderers see plain data only: the report and the rule catalog, never the sandbox.
 
+mod html;
 mod junit;
 mod markdown;
 mod model;
@@ -10,9 +12,10 @@ mod sarif;
 mod suppress;
 mod text;
 
+pub use html::{HTML_LIMIT, TREND_RUNS, Trend, TrendRun, render_html};
 pub use junit::render_junit;
 pub use markdown::{MARKDOWN_LIMIT, render_markdown};
-pub use model::{Gate, Report, SCHEMA};
+pub use model::{Gate, PackRef, Report, SCHEMA, SignerRef};
 pub use sarif::{SarifOptions, render_sarif};
 pub use suppress::{Date, IGNORE_FILE, Policy, SuppressEntry};
 pub use text::render_text;

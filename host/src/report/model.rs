@@ -22,6 +22,33 @@ pub struct Report {
     /// Every configured suppression and what it did (report::suppress); omitted when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<SuppressionReport>,
+    /// The packs the checks came from (the built-in `plumbline-core`, installed packs); set by
+    /// the CLI after `build`, omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packs: Vec<PackRef>,
+}
+
+/// A pack whose checks ran: identity, manifest hash and who signed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackRef {
+    pub name: String,
+    pub version: String,
+    pub vendor: String,
+    /// sha256 of the pack's `pack.toml` (for `plumbline-core`, of the manifest generated at build).
+    pub manifest_sha256: String,
+    /// `built-in`, `signed` (by a trusted key) or `unsigned` (installed with --allow-unsigned).
+    pub trust: &'static str,
+    pub signer: Option<SignerRef>,
+    /// Check ids the pack's manifest lists.
+    pub checks: Vec<String>,
+}
+
+/// The trusted key a pack was signed with.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignerRef {
+    pub key_id: String,
+    /// The name the key is trusted under.
+    pub name: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -192,6 +219,7 @@ impl Report {
             summary: Summary { checks: checks.len(), findings, by_severity, by_status, gate, suppressed: None },
             checks,
             suppressions: Vec::new(),
+            packs: Vec::new(),
         }
     }
 }

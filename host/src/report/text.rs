@@ -28,6 +28,9 @@ pub fn render_text(report: &Report) -> String {
         &report.snapshot.sha256[..12.min(report.snapshot.sha256.len())],
         format_utc(report.snapshot.collected_at),
     );
+    if !report.packs.is_empty() {
+        let _ = writeln!(out, "{dim}packs: {}{dim:#}", pack_line(report));
+    }
     let failed: Vec<String> = report
         .snapshot
         .sources
@@ -161,6 +164,25 @@ fn suppression_notes(out: &mut String, report: &Report) {
     }
 }
 
+/// `plumbline-core 0.1.0 (built-in) · acme-dlq 1.0.0 sha256 1a2b3c4d5e6f signed by acme (key …)`.
+fn pack_line(report: &Report) -> String {
+    let packs: Vec<String> = report
+        .packs
+        .iter()
+        .map(|p| {
+            let hash = &p.manifest_sha256[..12.min(p.manifest_sha256.len())];
+            match (&p.signer, p.trust) {
+                (_, "built-in") => format!("{} {} (built-in)", p.name, p.version),
+                (Some(s), _) => {
+                    format!("{} {} sha256 {hash} signed by {} (key {})", p.name, p.version, s.name, s.key_id)
+                }
+                (None, _) => format!("{} {} sha256 {hash} UNSIGNED", p.name, p.version),
+            }
+        })
+        .collect();
+    packs.join(" · ")
+}
+
 fn check_line(check: &CheckReport, width: usize) -> String {
     let color = match check.status {
         "pass" => AnsiColor::Green,
@@ -189,7 +211,33 @@ pub fn format_utc(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::format_utc;
+    use super::{format_utc, render_text};
+    use crate::report::{PackRef, SignerRef};
+
+    #[test]
+    fn the_header_names_each_pack() {
+        let (mut report, _) = crate::report::fixture::report();
+        assert!(!render_text(&report).contains("packs:"), "no pack line without packs");
+        let pack = |name: &str, trust: &'static str, signer: Option<SignerRef>| PackRef {
+            name: name.into(),
+            version: "1.2.0".into(),
+            vendor: "Acme".into(),
+            manifest_sha256: "0123456789abcdef".repeat(4),
+            trust,
+            signer,
+            checks: vec!["c".into()],
+        };
+        report.packs = vec![
+            pack("plumbline-core", "built-in", None),
+            pack("acme-dlq", "signed", Some(SignerRef { key_id: "3f9c0a1b2c3d4e5f".into(), name: "acme".into() })),
+            pack("loose", "unsigned", None),
+        ];
+        let text = render_text(&report);
+        let line = text.lines().find(|l| l.contains("packs: ")).expect("a packs line");
+        assert!(line.contains("plumbline-core 1.2.0 (built-in)"), "{line}");
+        assert!(line.contains("acme-dlq 1.2.0 sha256 0123456789ab signed by acme (key 3f9c0a1b2c3d4e5f)"), "{line}");
+        assert!(line.contains("loose 1.2.0 sha256 0123456789ab UNSIGNED"), "{line}");
+    }
 
     #[test]
     fn formats_utc_dates() {

@@ -1,6 +1,6 @@
 //! All of the sandbox's engine-level promises in one place (as Spin does in `crates/core`):
-//! the wasmtime `Config`, the epoch ticker that enforces deadlines, and the limits every check
-//! runs under.
+//! the wasmtime `Config` and the epoch ticker that enforces deadlines. The per-check limits are
+//! in `limits.rs`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,29 +12,14 @@ use wasmtime::{Config, Engine};
 /// How often the epoch advances; deadlines are measured in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Per-check limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Wall-clock budget for `describe` + `run` together.
-    pub timeout: Duration,
-    /// Maximum linear memory of one check instance, in bytes.
-    pub memory_bytes: usize,
-    /// Maximum bytes kept of each of a check's stdout and stderr.
-    pub output_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { timeout: Duration::from_secs(10), memory_bytes: 256 << 20, output_bytes: 64 << 10 }
-    }
-}
-
 /// Maximum wasm stack of a check; deep recursion traps instead of exhausting the host stack.
 pub const MAX_WASM_STACK: usize = 1 << 20;
 
-/// Builds the one engine of a run.
-pub fn build_engine() -> wasmtime::Result<Engine> {
+/// Builds the one engine of a run. `fuel` makes it count instructions (only when a fuel limit is
+/// configured: counting costs speed, and the compiled code differs, so the compile cache keys it).
+pub fn build_engine(fuel: bool) -> wasmtime::Result<Engine> {
     let mut config = Config::new();
+    config.consume_fuel(fuel);
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.max_wasm_stack(MAX_WASM_STACK);

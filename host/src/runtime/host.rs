@@ -13,7 +13,7 @@ use crate::contract::estate::{self, SectionError};
 use crate::contract::types::{self, Section};
 use crate::snapshot::{Availability, Snapshot};
 
-use super::engine::Limits;
+use super::limits::Limits;
 use super::output::CappedOutput;
 
 /// How a check's read of a section went.
@@ -71,6 +71,14 @@ impl CheckState {
             stdout,
             stderr,
         }
+    }
+
+    /// Puts a check's limits in force: memory growth and output caps (the deadline and fuel live
+    /// on the `Store`).
+    pub fn set_limits(&mut self, limits: &Limits) {
+        self.limiter.limit = limits.memory_bytes;
+        self.stdout.set_cap(limits.output_bytes);
+        self.stderr.set_cap(limits.output_bytes);
     }
 
     /// Called with the sections from `describe`; reads of anything else are refused.

@@ -1,17 +1,20 @@
 //! The sandbox: one wasmtime `Engine` per run, the compile cache, loading plugins (inspected
 //! before compiling), and running every check in its own `Store`, concurrently, bounded by the
-//! number of cores. A check that traps, times out, runs out of memory or breaks the contract ends
-//! in `error`; the others are unaffected.
+//! number of cores: all are described first, so ids are settled and each check's own limits are
+//! known before any of them runs. A check that traps, times out, runs out of memory or fuel,
+//! exceeds an output limit or breaks the contract ends in `error`; the others are unaffected.
 
 mod cache;
 mod check;
 mod engine;
 mod host;
 mod inspect;
+mod limits;
 mod output;
+mod verdict;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -19,14 +22,16 @@ use wasmtime::Engine;
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 
 pub use cache::{CacheStatus, CompileCache};
-pub use check::{Mode, Overrides, status_name};
-pub use engine::Limits;
+pub use check::{Mode, Overrides};
 pub use host::ReadState;
 pub use inspect::{InspectError, inspect};
+pub use limits::{LimitOverride, LimitPolicy, Limits};
+pub use verdict::{Settled, cut_text, settle, status_name, validate_info};
 
 use crate::contract::Plugin as PluginWorld;
 use crate::outcome::{CheckOutcome, PluginMeta};
 use crate::snapshot::Snapshot;
+use check::Described;
 use host::CheckState;
 
 /// A plugin as given to the runtime: where it came from and its bytes.
@@ -35,6 +40,9 @@ pub struct PluginSource {
     /// `bundled:<id>` or a file path.
     pub origin: String,
     pub bytes: Arc<[u8]>,
+    /// Name of the pack the plugin came from (`plumbline-core` for the bundled checks); `None`
+    /// for a loose `--plugin FILE`. Selects per-pack limits.
+    pub pack: Option<String>,
 }
 
 /// A plugin that compiled and linked, ready to instantiate.
@@ -48,13 +56,14 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<CheckState>,
     cache: CompileCache,
-    limits: Limits,
+    limits: LimitPolicy,
     _ticker: engine::EpochTicker,
 }
 
 impl Runtime {
-    pub fn new(cache: CompileCache, limits: Limits) -> wasmtime::Result<Self> {
-        let engine = engine::build_engine()?;
+    pub fn new(cache: CompileCache, limits: impl Into<LimitPolicy>) -> wasmtime::Result<Self> {
+        let limits = limits.into();
+        let engine = engine::build_engine(limits.uses_fuel())?;
         let mut linker = Linker::new(&engine);
         // WASI 0.2 is linked so components built for wasm32-wasip2 instantiate; the context
         // grants nothing (see host::CheckState::new).
@@ -68,19 +77,40 @@ impl Runtime {
         &self.cache
     }
 
-    /// Loads (inspects, compiles or fetches from cache, links) and runs every plugin against
-    /// `snapshot`. The result has one outcome per plugin, in the order given.
+    /// Loads (inspects, compiles or fetches from cache, links), describes and runs every plugin
+    /// against `snapshot`. The result has one outcome per plugin, in the order given, except
+    /// those `mode` leaves out.
     pub fn audit(&self, plugins: &[PluginSource], snapshot: Arc<Snapshot>, mode: &Mode<'_>) -> Vec<CheckOutcome> {
-        let loaded = self.parallel(plugins, |source| self.load(source));
-        let outcomes = self.parallel(&loaded, |item| match item {
-            Ok(ready) => {
-                let span = tracing::info_span!("check", plugin = %ready.meta.origin);
-                let _guard = span.enter();
-                check::run_one(&self.engine, &ready.pre, ready.meta.clone(), snapshot.clone(), &self.limits, mode)
-            }
-            Err(failed) => Some((**failed).clone()),
+        let described = parallel(plugins.iter().collect(), |source: &PluginSource| {
+            let span = tracing::info_span!("check", plugin = %source.origin);
+            let _guard = span.enter();
+            let pack = source.pack.clone();
+            let ready = self.load(source)?;
+            let limits = self.limits.for_plugin(pack.as_deref());
+            check::describe(&self.engine, &ready.pre, ready.meta, snapshot.clone(), &limits).map(|d| (pack, d))
         });
-        dedupe_ids(outcomes.into_iter().flatten().collect())
+        let described = settle_ids(described);
+        let (select, overrides) = match mode {
+            Mode::Run { select, overrides } => (select, overrides),
+            Mode::DescribeOnly => {
+                return described
+                    .into_iter()
+                    .map(|d| d.map_or_else(|failed| *failed, |(_, d)| d.described_only()))
+                    .collect();
+            }
+        };
+        let selected: Vec<_> =
+            described.into_iter().filter(|d| d.as_ref().map_or(true, |(_, d)| select(&d.info.id))).collect();
+        parallel(selected, |item| match item {
+            Ok((pack, described)) => {
+                let span = tracing::info_span!("check", plugin = %described.meta.origin);
+                let _guard = span.enter();
+                let limits = self.limits.for_check(pack.as_deref(), &described.info.id);
+                let overrides = overrides(&described.info.id);
+                described.run(&limits, overrides)
+            }
+            Err(failed) => *failed,
+        })
     }
 
     /// Inspects, compiles (or loads from cache) and links one plugin.
@@ -117,44 +147,50 @@ impl Runtime {
             Err(err) => fail(&meta, format!("cannot be linked (contract mismatch?): {err:#}")),
         }
     }
-
-    /// Maps `f` over `items` on up to one thread per core, keeping order.
-    fn parallel<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
-        let next = AtomicUsize::new(0);
-        let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-        let slots: Vec<std::sync::Mutex<&mut Option<R>>> = results.iter_mut().map(std::sync::Mutex::new).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        let value = f(item);
-                        if let Ok(mut slot) = slots[i].lock() {
-                            **slot = Some(value);
-                        }
-                    }
-                });
-            }
-        });
-        drop(slots);
-        results.into_iter().flatten().collect()
-    }
 }
 
-/// A second plugin claiming an id already taken is an error (ids are API).
-fn dedupe_ids(mut outcomes: Vec<CheckOutcome>) -> Vec<CheckOutcome> {
-    let mut seen: Vec<String> = Vec::new();
-    for outcome in &mut outcomes {
-        let Some(info) = &outcome.info else { continue };
-        if seen.contains(&info.id) {
-            outcome.status = crate::contract::types::Status::Error;
-            outcome.error = Some(format!("check id `{}` is already used by another plugin in this run", info.id));
-            outcome.findings.clear();
-        } else {
-            seen.push(info.id.clone());
+/// Maps `f` over `items` on up to one thread per core, keeping order.
+fn parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let inputs: Vec<Mutex<Option<T>>> = items.into_iter().map(|item| Mutex::new(Some(item))).collect();
+    let outputs: Vec<Mutex<Option<R>>> = inputs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let Some(item) = input.lock().ok().and_then(|mut slot| slot.take()) else { continue };
+                    let value = f(item);
+                    if let Ok(mut slot) = outputs[i].lock() {
+                        *slot = Some(value);
+                    }
+                }
+            });
         }
-    }
-    outcomes
+    });
+    outputs.into_iter().filter_map(|slot| slot.into_inner().ok().flatten()).collect()
+}
+
+type Loaded = Result<(Option<String>, Described), Box<CheckOutcome>>;
+
+/// A second plugin claiming an id already taken is an error and never runs (ids are API, and
+/// `[limits.checks.<id>]` must reach only the first).
+fn settle_ids(described: Vec<Loaded>) -> Vec<Loaded> {
+    let mut seen: Vec<String> = Vec::new();
+    described
+        .into_iter()
+        .map(|item| match item {
+            Ok((_, d)) if seen.contains(&d.info.id) => {
+                let reason = format!("check id `{}` is already used by another plugin in this run", d.info.id);
+                Err(Box::new(d.refuse(reason)))
+            }
+            Ok((pack, d)) => {
+                seen.push(d.info.id.clone());
+                Ok((pack, d))
+            }
+            Err(failed) => Err(failed),
+        })
+        .collect()
 }

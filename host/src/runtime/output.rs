@@ -1,6 +1,7 @@
-//! Where a check's stdout and stderr go: an in-memory buffer that keeps the first `cap` bytes and
-//! silently drops the rest, so a chatty check neither fills the host's memory nor fails because
-//! it printed too much. The kept text is forwarded to the log after the check ends.
+//! Where a check's stdout and stderr go: an in-memory buffer that keeps the first `cap` bytes
+//! (`output-kib`) and drops the rest, counting it, so a chatty check neither fills the host's
+//! memory nor fails because it printed too much (printing is not part of its verdict). The kept
+//! text, and how much was dropped, is forwarded to the log after the check ends.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -14,26 +15,33 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 /// A capped, shareable output buffer.
 #[derive(Clone)]
 pub struct CappedOutput {
-    cap: usize,
     buffer: Arc<Mutex<Captured>>,
 }
 
 #[derive(Default)]
 struct Captured {
+    cap: usize,
     kept: Vec<u8>,
     dropped: usize,
 }
 
 impl CappedOutput {
     pub fn new(cap: usize) -> Self {
-        CappedOutput { cap, buffer: Arc::default() }
+        CappedOutput { buffer: Arc::new(Mutex::new(Captured { cap, ..Captured::default() })) }
+    }
+
+    /// Changes the cap for what is written from now on.
+    pub fn set_cap(&self, cap: usize) {
+        if let Ok(mut captured) = self.buffer.lock() {
+            captured.cap = cap;
+        }
     }
 
     fn push(&self, bytes: &[u8]) {
         let Ok(mut captured) = self.buffer.lock() else {
             return;
         };
-        let room = self.cap.saturating_sub(captured.kept.len());
+        let room = captured.cap.saturating_sub(captured.kept.len());
         let take = room.min(bytes.len());
         captured.kept.extend_from_slice(&bytes[..take]);
         captured.dropped += bytes.len() - take;

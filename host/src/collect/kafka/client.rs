@@ -13,7 +13,7 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use super::Settings;
 use crate::collect::CollectError;
-use crate::snapshot::REDACTED;
+use crate::collect::secrets::scrub;
 
 /// How many librdkafka failure lines a client keeps to explain a failed connection.
 const KEPT_FAILURES: usize = 16;
@@ -75,14 +75,6 @@ impl ClientContext for Ctx {
 }
 
 impl ConsumerContext for Ctx {}
-
-/// `text` with every secret replaced by [`REDACTED`].
-pub(super) fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |text, secret| text.replace(secret.as_str(), REDACTED))
-}
 
 /// `(topic, partition)` → `(low, high)` watermark.
 pub(super) type Watermarks = HashMap<(String, i32), (i64, i64)>;

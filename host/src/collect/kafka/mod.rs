@@ -269,7 +269,7 @@ impl Settings {
     }
 
     fn scrub(&self, text: &str) -> String {
-        client::scrub(text, &self.secrets)
+        crate::collect::secrets::scrub(text, &self.secrets)
     }
 }
 

@@ -9,8 +9,8 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, StatusCode, Url};
 use serde_json::Value;
 
-use super::scrub;
 use crate::collect::display_url;
+use crate::collect::secrets::{describe_http_error as describe, scrub};
 
 /// Time to open a TCP (and TLS) connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -193,25 +193,6 @@ fn shorten(text: &str) -> String {
         short.push('…');
     }
     short
-}
-
-/// A reqwest error as text: without its URL, with its causes, scrubbed.
-fn describe(err: reqwest::Error, secrets: &[&str]) -> String {
-    let timeout = err.is_timeout();
-    let err = err.without_url();
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if parts.last().is_none_or(|last| !last.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    if timeout && !parts.iter().any(|p| p.contains("timed out")) {
-        parts.push("timed out".into());
-    }
-    scrub(&parts.join(": "), secrets)
 }
 
 #[cfg(test)]

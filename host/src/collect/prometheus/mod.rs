@@ -46,6 +46,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 
 use super::{CollectError, Collected, display_url, expand_env};
+use crate::collect::secrets::scrub;
 use crate::contract::estate::{PrometheusServer, Signal};
 use crate::snapshot::REDACTED;
 use api::{Api, Auth, Failure};
@@ -277,11 +278,6 @@ fn step_seconds(configured: Option<u64>, window: Duration) -> u64 {
     let window = window.as_secs();
     let step = configured.unwrap_or_else(|| window.div_ceil(DEFAULT_STEPS).max(MIN_DEFAULT_STEP));
     step.max(window.div_ceil(MAX_POINTS)).max(1)
-}
-
-/// `text` with every secret replaced by [`REDACTED`].
-fn scrub(text: &str, secrets: &[&str]) -> String {
-    secrets.iter().filter(|s| !s.is_empty()).fold(text.to_string(), |text, secret| text.replace(secret, REDACTED))
 }
 
 fn now_unix() -> i64 {

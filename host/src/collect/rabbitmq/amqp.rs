@@ -20,8 +20,8 @@ use lapin::types::AMQPValue;
 use lapin::uri::{AMQPScheme, AMQPUri, AMQPUserInfo};
 use lapin::{Connection, ConnectionProperties};
 
-use super::scrub;
 use crate::collect::display_url;
+use crate::collect::secrets::scrub;
 use crate::contract::estate::Certificate;
 
 /// Time for each step: TCP connect, TLS handshake, one read, the lapin handshake.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode, Url};
 use serde_json::{Map, Value};
 
-use super::scrub;
 use crate::collect::display_url;
+use crate::collect::secrets::{describe_http_error as describe, scrub};
 use crate::contract::estate::{
     Certificate, Listener, RabbitmqBinding, RabbitmqConsumer, RabbitmqExchange, RabbitmqNode, RabbitmqPermission,
     RabbitmqPolicy, RabbitmqQueue, RabbitmqUser,
@@ -465,25 +465,6 @@ fn status_text(status: StatusCode, body: &str, password: &str) -> String {
         text.push_str(&format!(" ({short})"));
     }
     scrub(&text, &[password])
-}
-
-/// A reqwest error as text: without its URL, with its causes, scrubbed.
-fn describe(err: reqwest::Error, secrets: &[&str]) -> String {
-    let timeout = err.is_timeout();
-    let err = err.without_url();
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = std::error::Error::source(&err);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if parts.last().is_none_or(|last| !last.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    if timeout && !parts.iter().any(|p| p.contains("timed out")) {
-        parts.push("timed out".into());
-    }
-    scrub(&parts.join(": "), secrets)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{CollectError, Collected, display_url, expand_env};
+use crate::collect::secrets::scrub;
 use crate::contract::estate::{Listener, RabbitmqBroker};
 use crate::snapshot::REDACTED;
 use management::{Api, Failure};
@@ -260,11 +261,6 @@ fn merge_listener(listeners: &mut Vec<Listener>, seen: Listener) {
             }
         }
     }
-}
-
-/// `text` with every secret replaced by [`REDACTED`].
-fn scrub(text: &str, secrets: &[&str]) -> String {
-    secrets.iter().filter(|s| !s.is_empty()).fold(text.to_string(), |text, secret| text.replace(secret, REDACTED))
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ use serde::Deserialize;
 use tracing::Instrument;
 
 use super::{CollectError, Collected};
+use crate::collect::secrets::scrub;
 use crate::contract::estate::{SqsAccount, SqsQueue};
 use crate::snapshot::REDACTED;
 use client::{Failure, Target};
@@ -246,14 +247,6 @@ fn unread(names: &[String], reason: &str) -> String {
     }
     let noun = if names.len() == 1 { "queue" } else { "queues" };
     format!("GetQueueAttributes failed for {} {noun} ({listed}): {reason}", names.len())
-}
-
-/// `text` with every secret replaced by [`REDACTED`].
-fn scrub(text: &str, secrets: &[String]) -> String {
-    secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .fold(text.to_string(), |text, secret| text.replace(secret.as_str(), REDACTED))
 }
 
 #[cfg(test)]
