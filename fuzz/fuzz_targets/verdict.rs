@@ -125,6 +125,11 @@ fn case(u: &mut Unstructured<'_>) -> Result<(CheckInfo, Verdict, Vec<(Section, R
 fuzz_target!(|data: &[u8]| {
     let Ok((info, verdict, reads, limits)) = case(&mut Unstructured::new(data)) else { return };
     let _ = validate_info(&info, &limits);
+    // The host only runs (and settles) checks whose describe() passed validation, under the
+    // limits `describe` ran with (which may be wider than the check's own).
+    if validate_info(&info, &Limits::default()).is_err() {
+        return;
+    }
     let claimed = verdict.status;
     let originals: Vec<String> = verdict.findings.iter().map(|f| f.message.clone()).collect();
     let settled = settle(&info, verdict.clone(), &reads, &limits);
