@@ -75,85 +75,63 @@ pub fn plot(points: &[ScalePoint], path: &Path) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (1200, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (left, right) = root.split_horizontally(620);
-    let x_range = (points[0].resources as f64 * 0.8)..(points[points.len() - 1].resources as f64 * 1.25);
 
     let secs = |d: std::time::Duration| d.as_secs_f64().max(1e-4);
-    let y_max = points.iter().map(|p| secs(p.audit).max(secs(p.parse))).fold(0.0, f64::max) * 2.0;
-    let y_min = points.iter().map(|p| secs(p.checks).min(secs(p.parse))).fold(f64::MAX, f64::min) / 2.0;
-    let mut chart = ChartBuilder::on(&left);
-    chart.margin(16).x_label_area_size(if text { 40 } else { 8 }).y_label_area_size(if text { 60 } else { 8 });
-    if text {
-        chart.caption("Time vs estate size (log-log)", ("sans-serif", 20));
-    }
-    let mut time = chart
-        .build_cartesian_2d(x_range.clone().log_scale(), (y_min..y_max).log_scale())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut mesh = time.configure_mesh();
-    if text {
-        mesh.x_desc("resources")
-            .y_desc("seconds")
-            .x_label_formatter(&|x| size_label(round_size(*x)))
-            .y_label_formatter(&|y| fmt_duration(std::time::Duration::from_secs_f64(*y)));
-    } else {
-        mesh.x_labels(0).y_labels(0);
-    }
-    mesh.draw().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let series: [Curve<'_>; 3] = [
+    let time: [Curve<'_>; 3] = [
         ("plumbline audit (whole process)", RED, Box::new(|p| secs(p.audit))),
         ("snapshot load (parse) alone", BLUE, Box::new(|p| secs(p.parse))),
         ("8 checks in-process", GREEN, Box::new(|p| secs(p.checks))),
     ];
-    for (label, color, value) in &series {
-        let data: Vec<(f64, f64)> = points.iter().map(|p| (p.resources as f64, value(p))).collect();
-        let drawn = time
-            .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        if text {
-            let color = *color;
-            drawn
-                .label(*label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-        }
-        time.draw_series(data.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    if text {
-        time.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
+    let seconds = |y: &f64| fmt_duration(std::time::Duration::from_secs_f64(*y));
+    panel(&left, points, text, ("Time vs estate size (log-log)", "seconds"), &seconds, &time)?;
 
     let mb = |b: u64| (b as f64 / 1e6).max(0.1);
-    let m_max = points.iter().map(|p| mb(p.peak_rss).max(mb(p.file_bytes))).fold(0.0, f64::max) * 2.0;
-    let m_min = points.iter().map(|p| mb(p.peak_rss).min(mb(p.file_bytes))).fold(f64::MAX, f64::min) / 2.0;
-    let mut chart = ChartBuilder::on(&right);
+    let memory: [Curve<'_>; 2] = [
+        ("peak RSS of plumbline audit", RED, Box::new(|p| mb(p.peak_rss))),
+        ("snapshot file size", BLUE, Box::new(|p| mb(p.file_bytes))),
+    ];
+    let megabytes = |y: &f64| format!("{y:.0}");
+    panel(&right, points, text, ("Memory vs estate size (log-log)", "MB"), &megabytes, &memory)?;
+    root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// One log-log chart of `curves` against estate size in `area`: axes spanning every curve with
+/// a factor of two of room, a line and dots per curve, and (with a font) caption, axis labels
+/// and legend.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    points: &[ScalePoint],
+    text: bool,
+    (caption, unit): (&str, &str),
+    y_label: &dyn Fn(&f64) -> String,
+    curves: &[Curve<'_>],
+) -> anyhow::Result<()> {
+    let x_range = (points[0].resources as f64 * 0.8)..(points[points.len() - 1].resources as f64 * 1.25);
+    let values = || points.iter().flat_map(|p| curves.iter().map(move |(_, _, value)| value(p)));
+    let y_max = values().fold(0.0, f64::max) * 2.0;
+    let y_min = values().fold(f64::MAX, f64::min) / 2.0;
+    let mut chart = ChartBuilder::on(area);
     chart.margin(16).x_label_area_size(if text { 40 } else { 8 }).y_label_area_size(if text { 60 } else { 8 });
     if text {
-        chart.caption("Memory vs estate size (log-log)", ("sans-serif", 20));
+        chart.caption(caption, ("sans-serif", 20));
     }
-    let mut memory = chart
-        .build_cartesian_2d(x_range.log_scale(), (m_min..m_max).log_scale())
+    let mut chart = chart
+        .build_cartesian_2d(x_range.log_scale(), (y_min..y_max).log_scale())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut mesh = memory.configure_mesh();
+    let mut mesh = chart.configure_mesh();
     if text {
         mesh.x_desc("resources")
-            .y_desc("MB")
+            .y_desc(unit)
             .x_label_formatter(&|x| size_label(round_size(*x)))
-            .y_label_formatter(&|y| format!("{y:.0}"));
+            .y_label_formatter(y_label);
     } else {
         mesh.x_labels(0).y_labels(0);
     }
     mesh.draw().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let series: [Curve<'_>; 2] = [
-        ("peak RSS of plumbline audit", RED, Box::new(|p| mb(p.peak_rss))),
-        ("snapshot file size", BLUE, Box::new(|p| mb(p.file_bytes))),
-    ];
-    for (label, color, value) in &series {
+    for (label, color, value) in curves {
         let data: Vec<(f64, f64)> = points.iter().map(|p| (p.resources as f64, value(p))).collect();
-        let drawn = memory
+        let drawn = chart
             .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if text {
@@ -162,12 +140,12 @@ pub fn plot(points: &[ScalePoint], path: &Path) -> anyhow::Result<()> {
                 .label(*label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
         }
-        memory
+        chart
             .draw_series(data.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if text {
-        memory
+        chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
@@ -175,7 +153,6 @@ pub fn plot(points: &[ScalePoint], path: &Path) -> anyhow::Result<()> {
             .draw()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    root.present().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

@@ -268,11 +268,6 @@ impl Config {
         }
     }
 
-    /// The `[limits]` table alone, without its per-pack and per-check tables.
-    pub fn limits(&self) -> Limits {
-        self.limit_policy().base
-    }
-
     /// The run's limits with the per-pack and per-check tables.
     pub fn limit_policy(&self) -> LimitPolicy {
         let mut base = Limits::default();

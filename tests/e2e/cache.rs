@@ -25,6 +25,21 @@ fn the_second_run_loads_every_component_from_the_cache() {
 }
 
 #[test]
+fn a_run_that_describes_before_it_runs_reports_the_compile_it_did() {
+    // `--checks` makes the CLI describe every plugin first; the run after that must neither
+    // compile again nor call the entry it just wrote a hit.
+    let cache = temp();
+    let run = plumbline(cache.path(), &["audit", "--format", "json", "--checks", "acks", "-vv"]);
+    assert_eq!(cache_states(&run), ["miss"]);
+    assert_eq!(
+        run.stderr.matches("compiled component").count(),
+        8,
+        "each bundled check compiled once:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_corrupted_cache_entry_is_recompiled_not_trusted() {
     let cache = temp();
     let first = plumbline(cache.path(), &["audit", "--format", "json"]);

@@ -29,6 +29,23 @@ fn queue_depth(queue: &str) -> Option<u64> {
     value["messages"].as_u64()
 }
 
+/// Waits (up to 15 s) until the management API lists a consumer on `queue`: its consumer list is
+/// built from stats events, which lag behind the AMQP connection on a busy machine.
+fn await_listed_consumer(queue: &str) {
+    for _ in 0..30 {
+        let out = std::process::Command::new("curl")
+            .args(["-fsS", "-u", "guest:guest", "http://127.0.0.1:15672/api/consumers"])
+            .output()
+            .expect("curl");
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if listed.as_array().into_iter().flatten().any(|c| c["queue"]["name"] == queue) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("the management API never listed the consumer on {queue}");
+}
+
 fn settled_depth(queue: &str, expected: u64) -> u64 {
     for _ in 0..30 {
         if queue_depth(queue) == Some(expected) {
@@ -42,31 +59,16 @@ fn settled_depth(queue: &str, expected: u64) -> u64 {
 #[test]
 fn a_live_leaky_estate_is_collected_read_only_and_audited() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let schema = unique("plumbline_e2e");
     let auto_ack_queue = unique("e2e.auto-ack");
     let parked_queue = unique("e2e.parked");
 
-    // PostgreSQL: a table that receives events without a unique key on event_id. The guard drops
-    // the schema however the test ends.
-    struct DropSchema(tokio::runtime::Runtime, sqlx::PgPool, String);
-    impl Drop for DropSchema {
-        fn drop(&mut self) {
-            let _ = self.0.block_on(sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.2)).execute(&self.1));
-        }
-    }
-    let pool = runtime
-        .block_on(
-            sqlx::postgres::PgPoolOptions::new().max_connections(1).connect("postgres://postgres@127.0.0.1:5432/test"),
-        )
-        .expect("local PostgreSQL (scripts/services.sh)");
-    let cleanup_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let _cleanup = DropSchema(cleanup_runtime, pool.clone(), schema.clone());
-    for sql in [
-        format!("CREATE SCHEMA {schema}"),
-        format!("CREATE TABLE {schema}.charges (id bigserial PRIMARY KEY, event_id text NOT NULL, amount numeric)"),
-    ] {
-        runtime.block_on(sqlx::query(&sql).execute(&pool)).unwrap();
-    }
+    // PostgreSQL: a table that receives events without a unique key on event_id, in a schema
+    // dropped however the test ends.
+    let pg = TestSchema::new("plumbline_e2e");
+    let schema = pg.name.clone();
+    pg.execute(&format!(
+        "CREATE TABLE {schema}.charges (id bigserial PRIMARY KEY, event_id text NOT NULL, amount numeric)"
+    ));
 
     // RabbitMQ: an auto-ack consumer held open, and a queue with messages nobody consumes.
     let (connection, _channel, _consumer) = runtime.block_on(async {
@@ -97,6 +99,7 @@ fn a_live_leaky_estate_is_collected_read_only_and_audited() {
             .unwrap();
         (connection, channel, consumer)
     });
+    await_listed_consumer(&auto_ack_queue);
     let depth_before = settled_depth(&parked_queue, 2);
     assert_eq!(depth_before, 2);
 

@@ -143,28 +143,11 @@ fn record_twice_then_diff_on_sqlite() {
 
 #[test]
 fn record_twice_then_diff_on_postgres() {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let schema = format!("plumbline_history_{}_{nanos}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let pool = runtime
-        .block_on(
-            sqlx::postgres::PgPoolOptions::new().max_connections(1).connect("postgres://postgres@127.0.0.1:5432/test"),
-        )
-        .expect("local PostgreSQL (scripts/services.sh)");
-
-    // Drops the schema however the test ends.
-    struct DropSchema(tokio::runtime::Runtime, sqlx::PgPool, String);
-    impl Drop for DropSchema {
-        fn drop(&mut self) {
-            let _ = self.0.block_on(sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.2)).execute(&self.1));
-        }
-    }
-    runtime.block_on(sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&pool)).unwrap();
-    let guard = DropSchema(runtime, pool, schema.clone());
+    let schema = TestSchema::new("plumbline_history");
 
     // Trust auth ignores the password; it must never be printed.
     let canary = "pw-canary-history-5e1d";
-    let url = format!("postgres://postgres:{canary}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}");
+    let url = schema.url(&format!("postgres:{canary}@"));
     record_change_and_diff(&url);
 
     let list = plumbline_bare(&["history", "--history", &url]);
@@ -174,10 +157,7 @@ fn record_twice_then_diff_on_postgres() {
     assert!(!missing.stderr.contains(canary), "{}", missing.stderr);
 
     // The runs are in the test's schema, and only there.
-    let count: i64 = guard
-        .0
-        .block_on(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {schema}.runs")).fetch_one(&guard.1))
-        .unwrap();
+    let count = schema.count("runs");
     assert_eq!(count, 3);
 }
 

@@ -269,6 +269,7 @@ fn trend_across_two_runs(history: &str) {
 
     let html = read(&second_html);
     assert_no_external_loads(&html);
+    assert!(!html.contains("pw-canary"), "a history password reached the page");
     let at = html.find("id=\"trend\"").expect("a trend section");
     let trend = &html[at..at + html[at..].find("</section>").unwrap()];
     assert!(trend.contains("last 2 run(s)"), "{trend}");
@@ -316,23 +317,10 @@ fn recorded_runs_appear_in_the_trend_on_sqlite() {
 
 #[test]
 fn recorded_runs_appear_in_the_trend_on_postgres() {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    let schema = format!("plumbline_html_{}_{nanos}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let pool = runtime
-        .block_on(
-            sqlx::postgres::PgPoolOptions::new().max_connections(1).connect("postgres://postgres@127.0.0.1:5432/test"),
-        )
-        .expect("local PostgreSQL (scripts/services.sh)");
-    struct DropSchema(tokio::runtime::Runtime, sqlx::PgPool, String);
-    impl Drop for DropSchema {
-        fn drop(&mut self) {
-            let _ = self.0.block_on(sqlx::query(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.2)).execute(&self.1));
-        }
-    }
-    runtime.block_on(sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&pool)).unwrap();
-    let _guard = DropSchema(runtime, pool, schema.clone());
-    trend_across_two_runs(&format!("postgres://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"));
+    let schema = TestSchema::new("plumbline_html");
+    // Trust auth ignores the passwords; neither may reach the page.
+    let url = format!("{}&password=pw-canary-query", schema.url("postgres:pw-canary-userinfo@"));
+    trend_across_two_runs(&url);
 }
 
 #[test]

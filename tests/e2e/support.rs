@@ -83,3 +83,51 @@ pub fn leaky_estate_without_rabbitmq(dir: &Path) -> PathBuf {
     std::fs::write(&path, serde_json::to_vec(&snapshot).unwrap()).unwrap();
     path
 }
+
+/// The local PostgreSQL of scripts/services.sh, as the tests reach it.
+pub const TEST_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A schema of its own in the local PostgreSQL, created on `new` and dropped (with everything in
+/// it) however the test ends.
+pub struct TestSchema {
+    pub name: String,
+    pub pool: sqlx::PgPool,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl TestSchema {
+    pub fn new(prefix: &str) -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("{prefix}_{}_{nanos}", std::process::id());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let pool = runtime
+            .block_on(sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(TEST_POSTGRES))
+            .expect("local PostgreSQL (scripts/services.sh)");
+        let schema = TestSchema { name, pool, runtime };
+        schema.execute(&format!("CREATE SCHEMA {}", schema.name));
+        schema
+    }
+
+    /// A URL whose connections use this schema (with `credentials`, e.g. `postgres:pw@`, if given).
+    pub fn url(&self, credentials: &str) -> String {
+        let host = TEST_POSTGRES.trim_start_matches("postgres://postgres@");
+        let user = if credentials.is_empty() { "postgres@" } else { credentials };
+        format!("postgres://{user}{host}?options=-csearch_path%3D{}", self.name)
+    }
+
+    pub fn execute(&self, sql: &str) {
+        self.runtime.block_on(sqlx::query(sql).execute(&self.pool)).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {}.{table}", self.name);
+        self.runtime.block_on(sqlx::query_scalar(&sql).fetch_one(&self.pool)).unwrap()
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
+        let _ = self.runtime.block_on(sqlx::query(&sql).execute(&self.pool));
+    }
+}

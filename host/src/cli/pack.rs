@@ -368,7 +368,15 @@ fn verify_command(target: Option<&str>, args: &ContextArgs) -> Result<i32> {
     }
     if target.is_none() {
         // Packs pinned but missing are an audit error too.
-        pack::load_installed(&ctx.store, lock.as_ref().map(|l| (ctx.lock_path.as_path(), l)), &ctx.trust, unsigned)?;
+        if let Some(pinned) = lock.iter().flat_map(|l| &l.packs).find(|p| !names.contains(&p.name)) {
+            return Err(pack::LockError::Missing {
+                name: pinned.name.clone(),
+                version: pinned.version.clone(),
+                lockfile: ctx.lock_path.clone(),
+                store: ctx.store.dir().to_path_buf(),
+            }
+            .into());
+        }
     }
     if out.is_empty() {
         out.push_str("no installed packs\n");

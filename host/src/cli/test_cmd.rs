@@ -16,7 +16,7 @@ use sha2::Digest;
 
 use super::{CacheArgs, print};
 use crate::contract::types::CheckInfo;
-use crate::runtime::{Limits, Mode, PluginSource, Runtime};
+use crate::runtime::{LimitPolicy, Limits, Mode, PluginSource, Runtime};
 use crate::snapshot::Snapshot;
 use cases::{Case, Layout, LoadFailure};
 use render::{CaseResult, CheckRef, TestReport};
@@ -72,9 +72,10 @@ pub fn run(args: TestArgs) -> Result<i32> {
 
     let mut results = Vec::with_capacity(cases.len());
     for case in cases {
-        let limits = case.config.as_ref().map(|c| c.limits()).unwrap_or_default();
+        // The case's whole limits table, `[limits.checks.<id>]` included.
+        let limits = case.config.as_ref().map(|c| c.limit_policy()).unwrap_or_default();
         let custom;
-        let runtime = if limits == Limits::default() {
+        let runtime = if limits == LimitPolicy::default() {
             &runtime
         } else {
             custom = Runtime::new(cache.clone(), limits).map_err(|e| anyhow!("{e:#}"))?;

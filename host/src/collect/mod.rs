@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use crate::contract::estate::{Integration, SnapshotInfo, SourceStatus};
 use crate::contract::types::Section;
-use crate::snapshot::{CollectionRecord, FORMAT, Snapshot, SourceTiming, redact, strip_url_credentials};
+use crate::snapshot::{CollectionRecord, FORMAT, Snapshot, SourceTiming, redact};
 
 /// What a collector read, plus what it could not read (which makes its section unavailable).
 #[derive(Debug, Clone)]
@@ -161,9 +161,9 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Text safe to show for a URL: credentials removed.
+/// Text safe to show for a URL: credentials removed (`user:pass@` and password parameters).
 pub fn display_url(url: &str) -> String {
-    strip_url_credentials(url).unwrap_or_else(|| url.to_string())
+    crate::snapshot::strip_url_secrets(url).unwrap_or_else(|| url.to_string())
 }
 
 /// One source's result with its name and wall time.

@@ -96,10 +96,29 @@ impl Lockfile {
         };
         let invalid = |why: String| LockError::Invalid { path: path.into(), why };
         let text = std::str::from_utf8(&bytes).map_err(|_| invalid("not UTF-8 text".into()))?;
-        let lock: Lockfile = toml::from_str(text)
-            .map_err(|e| invalid(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
+        let lock: Lockfile = toml::from_str(text).map_err(|e| invalid(super::toml_error(text, &e)))?;
         if lock.format != FORMAT {
             return Err(invalid(format!("format is `{}`", lock.format)));
+        }
+        // The lock is input like any other: its names become paths in the store.
+        for (i, pack) in lock.packs.iter().enumerate() {
+            if !manifest::is_kebab(&pack.name) {
+                return Err(invalid(format!("pack[{i}].name `{}` is not a pack name", pack.name)));
+            }
+            if !manifest::is_sha256(&pack.manifest_sha256) {
+                return Err(invalid(format!("pack[{i}].manifest-sha256 is not a sha256 in lowercase hex")));
+            }
+            for (j, component) in pack.components.iter().enumerate() {
+                if !manifest::is_component_name(&component.file) {
+                    return Err(invalid(format!(
+                        "pack[{i}].component[{j}].file `{}` is not a component file name",
+                        component.file
+                    )));
+                }
+                if !manifest::is_sha256(&component.sha256) {
+                    return Err(invalid(format!("pack[{i}].component[{j}].sha256 is not a sha256 in lowercase hex")));
+                }
+            }
         }
         Ok(Some(lock))
     }
@@ -269,5 +288,14 @@ mod tests {
         std::fs::write(dir.path().join(FILE), "format = \"plumbline-lock/1\"\nextra = 1\n").unwrap();
         let err = Lockfile::read(&dir.path().join(FILE)).unwrap_err().to_string();
         assert!(err.contains("extra"), "{err}");
+        // Names in the lock become paths in the store: a path-like one is refused, never read.
+        let sha = "0".repeat(64);
+        let escape = format!(
+            "format = \"plumbline-lock/1\"\n[[pack]]\nname = \"demo\"\nversion = \"1.0.0\"\nmanifest-sha256 = \"{sha}\"\n\
+             [[pack.component]]\nfile = \"../../etc/shadow\"\nsha256 = \"{sha}\"\n"
+        );
+        std::fs::write(dir.path().join(FILE), escape).unwrap();
+        let err = Lockfile::read(&dir.path().join(FILE)).unwrap_err().to_string();
+        assert!(err.contains("pack[0].component[0].file"), "{err}");
     }
 }

@@ -83,7 +83,8 @@ impl Manifest {
     /// Parses and validates manifest bytes (not the host requirements: see [`Manifest::fits`]).
     pub fn parse(bytes: &[u8]) -> Result<Manifest, ManifestError> {
         let text = std::str::from_utf8(bytes).map_err(|_| ManifestError::NotUtf8)?;
-        let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Syntax(one_line(&e.to_string())))?;
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| ManifestError::Syntax(super::toml_error(text, &e)))?;
         manifest.validate()?;
         Ok(manifest)
     }
@@ -180,10 +181,6 @@ pub fn is_component_name(name: &str) -> bool {
 
 pub fn is_sha256(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

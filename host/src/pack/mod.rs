@@ -74,16 +74,28 @@ pub fn load_installed(
             .into());
         }
         let source = store.source(&pinned.name)?;
-        let differences = pinned.check(&source);
-        if !differences.is_empty() {
-            return Err(LockError::Mismatch {
-                name: pinned.name.clone(),
-                lockfile: lock_path.to_path_buf(),
-                differences,
+        // Verification reads and hashes every file once; the pin is then a comparison. Only when
+        // that fails are the raw files compared one by one, to say what differs.
+        match verify(&source, trust, unsigned) {
+            Ok(pack) if LockedPack::of(&pack) == *pinned => packs.push(pack),
+            verified => {
+                let mut differences = pinned.check(&source);
+                if differences.is_empty() {
+                    // The files are as pinned, so a verification error is the reason itself.
+                    let pack = verified?;
+                    differences = pinned.differences(&LockedPack::of(&pack));
+                    if differences.is_empty() {
+                        differences.push("the components the lock lists differ from the pack's manifest".into());
+                    }
+                }
+                return Err(LockError::Mismatch {
+                    name: pinned.name.clone(),
+                    lockfile: lock_path.to_path_buf(),
+                    differences,
+                }
+                .into());
             }
-            .into());
         }
-        packs.push(verify(&source, trust, unsigned)?);
     }
     for name in installed.iter().filter(|name| lock.get(name).is_none()) {
         tracing::warn!(
@@ -137,6 +149,16 @@ pub fn core_ref() -> PackRef {
         trust: "built-in",
         signer: None,
         checks: manifest.map(|m| m.checks.into_iter().map(|c| c.id).collect()).unwrap_or_default(),
+    }
+}
+
+/// A TOML parse error as one line: its message and line number, never the source snippet
+/// `toml`'s Display adds (a key file's snippet would be its secret seed).
+pub(crate) fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match error.span() {
+        Some(span) => format!("line {}: {message}", text[..span.start.min(text.len())].matches('\n').count() + 1),
+        None => message,
     }
 }
 

@@ -97,7 +97,7 @@ pub fn is_key_name(name: &str) -> bool {
 fn parse_toml<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: &'static str) -> Result<T, KeyError> {
     let malformed = |why: String| KeyError::Malformed { expected, why };
     let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8 text".into()))?;
-    toml::from_str(text).map_err(|e| malformed(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))
+    toml::from_str(text).map_err(|e| malformed(super::toml_error(text, &e)))
 }
 
 fn check_format(found: &str, expected: &'static str) -> Result<(), KeyError> {
@@ -106,7 +106,8 @@ fn check_format(found: &str, expected: &'static str) -> Result<(), KeyError> {
 
 fn decode<const N: usize>(field: &'static str, text: &str) -> Result<[u8; N], KeyError> {
     let bytes = Zeroizing::new(
-        BASE64.decode(text.trim()).map_err(|e| KeyError::Value { field, why: format!("not base64: {e}") })?,
+        // The decoder's own message quotes a byte of the text: for a secret seed, that is a secret.
+        BASE64.decode(text.trim()).map_err(|_| KeyError::Value { field, why: "not valid base64".into() })?,
     );
     bytes[..].try_into().map_err(|_| KeyError::Value { field, why: format!("{} bytes, expected {N}", bytes.len()) })
 }
@@ -280,7 +281,13 @@ mod tests {
         let edited = public.replace(&secret.public().key_id, "0123456789abcdef");
         assert!(matches!(PublicKey::parse(edited.as_bytes()), Err(KeyError::KeyIdMismatch { .. })));
         // A secret key is not a public key, and the reverse.
-        assert!(matches!(PublicKey::parse(secret.to_file_text().as_bytes()), Err(KeyError::Malformed { .. })));
+        let secret_text = secret.to_file_text();
+        let Err(err @ KeyError::Malformed { .. }) = PublicKey::parse(secret_text.as_bytes()) else { panic!() };
+        let seed = secret_text.lines().find_map(|l| l.strip_prefix("ed25519-seed = ")).unwrap().trim_matches('"');
+        assert!(!err.to_string().contains(seed), "the error quotes the secret seed: {err}");
+        let broken = secret_text.replace("ed25519-seed = \"", "ed25519-seed = \"!");
+        let Err(err) = SecretKey::parse(broken.as_bytes()) else { panic!() };
+        assert!(!err.to_string().contains(&seed[1..]), "the error quotes the secret seed: {err}");
         assert!(matches!(SecretKey::parse(public.as_bytes()), Err(KeyError::Malformed { .. })));
         let unknown = format!("{public}extra = 1\n");
         assert!(matches!(PublicKey::parse(unknown.as_bytes()), Err(KeyError::Malformed { .. })));

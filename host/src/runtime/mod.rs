@@ -13,6 +13,7 @@ mod limits;
 mod output;
 mod verdict;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -57,6 +58,10 @@ pub struct Runtime {
     linker: Linker<CheckState>,
     cache: CompileCache,
     limits: LimitPolicy,
+    /// Components already compiled (or fetched) and linked in this run, by sha256, with how the
+    /// first load went: a second pass over the same plugins (the CLI describes before it runs)
+    /// neither compiles again nor reports the entry it just wrote as a cache hit.
+    linked: Mutex<HashMap<String, (InstancePre<CheckState>, CacheStatus)>>,
     _ticker: engine::EpochTicker,
 }
 
@@ -70,7 +75,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         PluginWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CheckState| state)?;
         let ticker = engine::EpochTicker::start(&engine);
-        Ok(Runtime { engine, linker, cache, limits, _ticker: ticker })
+        Ok(Runtime { engine, linker, cache, limits, linked: Mutex::default(), _ticker: ticker })
     }
 
     pub fn cache(&self) -> &CompileCache {
@@ -136,6 +141,11 @@ impl Runtime {
             Ok(declared) => meta.contract = Some(declared.contract_version),
             Err(err) => return fail(&meta, format!("refused: {err}")),
         }
+        let linked = self.linked.lock().ok().and_then(|linked| linked.get(&meta.sha256).cloned());
+        if let Some((pre, status)) = linked {
+            meta.cache = Some(status);
+            return Ok(Ready { meta, pre });
+        }
         let (component, status) = match self.cache.load_or_compile(&self.engine, &source.bytes, &meta.sha256) {
             Ok(found) => found,
             Err(err) => return fail(&meta, format!("does not compile: {err:#}")),
@@ -143,7 +153,12 @@ impl Runtime {
         meta.cache = Some(status);
         tracing::info!(plugin = %meta.origin, cache = ?status, elapsed_ms = started.elapsed().as_millis() as u64, "plugin loaded");
         match self.linker.instantiate_pre(&component) {
-            Ok(pre) => Ok(Ready { meta, pre }),
+            Ok(pre) => {
+                if let Ok(mut linked) = self.linked.lock() {
+                    linked.insert(meta.sha256.clone(), (pre.clone(), status));
+                }
+                Ok(Ready { meta, pre })
+            }
             Err(err) => fail(&meta, format!("cannot be linked (contract mismatch?): {err:#}")),
         }
     }

@@ -59,18 +59,21 @@ fn bound_findings(mut findings: Vec<Finding>, id: &str, limits: &Limits) -> Resu
     let max = limits.max_string_bytes;
     let mut cut = 0;
     for (i, finding) in findings.iter_mut().enumerate() {
-        let mut identifiers = vec![
+        let too_long = [
             ("rule", &finding.rule),
             ("subject.source", &finding.subject.source),
             ("subject.kind", &finding.subject.kind),
             ("subject.id", &finding.subject.id),
-        ];
-        identifiers.extend(finding.evidence.iter().map(|(k, _)| ("evidence key", k)));
-        if let Some((field, text)) = identifiers.into_iter().find(|(_, text)| text.len() > max) {
+        ]
+        .into_iter()
+        .chain(finding.evidence.iter().map(|(k, _)| ("evidence key", k)))
+        .find(|(_, text)| text.len() > max)
+        .map(|(field, text)| (field, text.len()));
+        if let Some((field, len)) = too_long {
             return Err(format!(
                 "finding {} has a {field} of {} bytes, more than the limit of {} KiB; {}",
                 i + 1,
-                text.len(),
+                len,
                 max >> 10,
                 raise_hint(key::MAX_STRING, Some(id))
             ));
@@ -151,8 +154,8 @@ fn enforce(
         ));
     } else if !unknown_rules.is_empty() {
         status = Status::Error;
-        let mut shown: Vec<&str> = unknown_rules.iter().take(5).copied().collect();
-        shown.dedup();
+        let distinct: std::collections::BTreeSet<&str> = unknown_rules.iter().copied().collect();
+        let shown: Vec<&str> = distinct.into_iter().take(5).collect();
         error =
             Some(format!("returned {} finding(s) for undeclared rule(s): {}", unknown_rules.len(), shown.join(", ")));
     } else if status != Status::Error && !findings.is_empty() {

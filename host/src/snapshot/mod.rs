@@ -21,7 +21,7 @@ use crate::contract::estate::{
 };
 use crate::contract::types::Section;
 
-pub use redact::{REDACTED, redact, strip_url_credentials};
+pub use redact::{REDACTED, redact, strip_url_credentials, strip_url_secrets};
 
 /// The only file format this version reads and writes.
 pub const FORMAT: &str = "plumbline-snapshot/1";

@@ -89,7 +89,7 @@ fn strip_in_place(text: &mut String) {
         return;
     }
     let cleaned: Vec<String> =
-        text.split(' ').map(|word| strip_url_credentials(word).unwrap_or_else(|| word.to_string())).collect();
+        text.split(' ').map(|word| strip_url_secrets(word).unwrap_or_else(|| word.to_string())).collect();
     *text = cleaned.join(" ");
 }
 
@@ -141,7 +141,7 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
     if trimmed.contains("-----BEGIN") {
         return Some((REDACTED.into(), Redaction { kind: "private-key".into(), plaintext: true }));
     }
-    if let Some(clean) = strip_url_credentials(trimmed).or_else(|| strip_query_password(trimmed)) {
+    if let Some(clean) = strip_url_secrets(trimmed) {
         return Some((clean, Redaction { kind: "url-credentials".into(), plaintext: true }));
     }
     let lowered = key.to_ascii_lowercase();
@@ -160,6 +160,15 @@ pub fn classify(key: &str, value: &str) -> Option<(String, Redaction)> {
     Some((REDACTED.into(), Redaction { kind: kind.into(), plaintext: true }))
 }
 
+/// A URL with both kinds of credentials removed: the password of `user:pass@` and password
+/// query parameters; `None` when it carried neither.
+pub fn strip_url_secrets(value: &str) -> Option<String> {
+    match strip_url_credentials(value) {
+        Some(clean) => Some(strip_query_password(&clean).unwrap_or(clean)),
+        None => strip_query_password(value),
+    }
+}
+
 /// `…?user=u&password=p` (JDBC and libpq URLs) → the password parameter's value redacted.
 fn strip_query_password(value: &str) -> Option<String> {
     let (base, query) = value.split_once('?')?;
@@ -168,7 +177,7 @@ fn strip_query_password(value: &str) -> Option<String> {
         .split('&')
         .map(|param| match param.split_once('=') {
             Some((name, v))
-                if matches!(name.to_ascii_lowercase().as_str(), "password" | "pwd" | "passwd")
+                if matches!(name.to_ascii_lowercase().as_str(), "password" | "pwd" | "passwd" | "sslpassword")
                     && !v.is_empty()
                     && v != REDACTED =>
             {

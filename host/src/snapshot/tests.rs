@@ -129,3 +129,12 @@ fn query_passwords_and_reference_defaults_are_secrets_too() {
     let (value, r) = redact::classify("spring.datasource.password", "${DB_PASSWORD}").unwrap();
     assert_eq!((value.as_str(), r.plaintext), ("${DB_PASSWORD}", false));
 }
+
+#[test]
+fn urls_shown_anywhere_lose_both_kinds_of_password() {
+    let shown =
+        crate::collect::display_url("postgres://u:pw-canary@db:5432/x?sslpassword=ssl-canary&password=q-canary");
+    assert_eq!(shown, "postgres://u:<redacted>@db:5432/x?sslpassword=<redacted>&password=<redacted>");
+    assert_eq!(crate::collect::display_url("postgres://db/x?password=q-canary"), "postgres://db/x?password=<redacted>");
+    assert_eq!(crate::collect::display_url("postgres://db/x"), "postgres://db/x");
+}
