@@ -19,9 +19,11 @@ run *ARGS: build
     ./target/release/plumbline {{ARGS}}
 
 # Everything CI runs: formatting, lints, unit tests of host and checks, collector tests against
-# the real servers, end-to-end tests.
+# the real servers, end-to-end tests, then each fuzz target for 30 s (reduced build without the
+# `live` feature, into target/fuzz; a crash fails the run).
 test: lint services
     cargo test --release --workspace
+    bash scripts/fuzz.sh 30
 
 # Start (idempotently) and wait for the servers the tests use, all on 127.0.0.1.
 services:

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Fuzzes plumbline's parsers of untrusted input (fuzz/, cargo-fuzz + libFuzzer): each target for
-# SECONDS (default 30), one after another, at the lowest CPU priority. A crash fails the script
-# and leaves the input in fuzz/artifacts/<target>/.
+# SECONDS (default 30), one after another, at the lowest CPU priority, each ending with
+# libFuzzer's final stats. A crash fails the script and leaves the input in
+# fuzz/artifacts/<target>/. `just test` (what CI runs) ends with `scripts/fuzz.sh 30`.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]        e.g. scripts/fuzz.sh 600 verdict
 #
 # cargo-fuzz needs nightly compiler flags; the toolchain here is stable, so RUSTC_BOOTSTRAP=1.
 # The build is instrumented and separate from the normal one (target/fuzz); no sanitizer
-# (`-s none`): the code under test is safe Rust, and ASan would double build and run time.
+# (`-s none`): the code under test is safe Rust, and ASan would double build and run time. The
+# targets use plumbline without its `live` feature (fuzz/Cargo.toml), so the collectors' heavy
+# dependencies (librdkafka, the AWS SDK, sqlx, ...) are not compiled a second time.
 # New inputs go to target/fuzz/corpus/<target>; the committed fuzz/corpus/<target> only changes
 # through `cargo fuzz cmin` (see docs/security.md#fuzzing).
 set -euo pipefail

@@ -53,12 +53,21 @@ enum Command {
         #[arg(long, default_value = "docs/performance-scale.png")]
         plot: PathBuf,
     },
+    /// Internal: runs a command and prints its wall time, peak RSS and exit code (see
+    /// `measure::trampoline`).
+    #[command(name = "__measure", hide = true)]
+    Measure {
+        program: std::ffi::OsString,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 const ALL: [&str; 5] = ["checks", "rego", "scale", "startup", "collect"];
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Measure { program, args } => plumbline_bench::measure::trampoline(&program, &args)?,
         Command::Gen { resources, problem_rate, seed, output } => {
             anyhow::ensure!((0.0..=1.0).contains(&problem_rate), "--problem-rate must be between 0 and 1");
             let generated = synth::generate(synth::Spec { resources, problem_rate, seed });

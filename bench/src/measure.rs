@@ -1,6 +1,12 @@
 //! Timing and memory: medians of repeated runs, and whole-process runs of a child whose wall
 //! time and peak resident set (`ru_maxrss` from `wait4`, the kernel's VmHWM of that process) are
 //! taken from the kernel.
+//!
+//! Linux carries a parent's peak RSS into a child's `ru_maxrss` across fork and exec, so a child
+//! of this process (which may hold a 1.7 GB estate in memory) would report at least that much.
+//! Children are therefore started through a trampoline: this binary re-executed as
+//! `plumbline-bench __measure -- PROGRAM ARGS` (a fresh, small process), which starts the real
+//! command, reaps it with `wait4` and prints what the kernel reported.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,10 +43,49 @@ pub struct ProcessRun {
     pub exit_code: i32,
 }
 
-/// Spawns `command` (stdout and stderr discarded), waits for it with `wait4` and returns its wall
+/// Name of the hidden subcommand that runs [`trampoline`].
+pub const TRAMPOLINE: &str = "__measure";
+
+/// Runs `command` (stdout and stderr discarded) through the trampoline and returns its wall
 /// time, peak RSS and exit code.
 pub fn run_process(command: &mut Command) -> anyhow::Result<ProcessRun> {
-    command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut outer = Command::new(std::env::current_exe().context("cannot find the bench binary")?);
+    outer.arg(TRAMPOLINE).arg("--").arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => outer.env(key, value),
+            None => outer.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        outer.current_dir(dir);
+    }
+    outer.stdin(Stdio::null()).stderr(Stdio::inherit());
+    let output = outer.output().with_context(|| format!("cannot start {command:?}"))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "measuring {command:?} failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<i64> = text
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("unexpected trampoline output {text:?}"))?;
+    let [wall_ns, peak_rss, exit_code] = fields[..] else { anyhow::bail!("unexpected trampoline output {text:?}") };
+    Ok(ProcessRun {
+        wall: Duration::from_nanos(wall_ns.max(0) as u64),
+        peak_rss: peak_rss.max(0) as u64,
+        exit_code: exit_code as i32,
+    })
+}
+
+/// The trampoline's body (in the fresh process): starts `program args` with stdio discarded,
+/// reaps it with `wait4` and prints `WALL_NS PEAK_RSS_BYTES EXIT_CODE`.
+pub fn trampoline(program: &std::ffi::OsStr, args: &[std::ffi::OsString]) -> anyhow::Result<()> {
+    let mut command = Command::new(program);
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     let started = Instant::now();
     let child = command.spawn().with_context(|| format!("cannot start {command:?}"))?;
     let pid = child.id() as libc::pid_t;
@@ -52,7 +97,8 @@ pub fn run_process(command: &mut Command) -> anyhow::Result<ProcessRun> {
     let wall = started.elapsed();
     anyhow::ensure!(reaped == pid, "wait4 failed for {command:?}: {}", std::io::Error::last_os_error());
     let exit_code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
-    Ok(ProcessRun { wall, peak_rss: usage.ru_maxrss.max(0) as u64 * 1024, exit_code })
+    println!("{} {} {exit_code}", wall.as_nanos(), usage.ru_maxrss.max(0) * 1024);
+    Ok(())
 }
 
 /// Runs `make()`'s command `runs` times; the run with the median wall time (peak RSS is the

@@ -8,9 +8,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(loaded) = plumbline::snapshot::parse(data, Path::new("fuzz.json")) else { return };
-    let first = serde_json::to_vec(&loaded.snapshot).expect("a loaded snapshot serialises");
+    let first = serde_json::to_vec(&*loaded.snapshot).expect("a loaded snapshot serialises");
     let again = plumbline::snapshot::parse(&first, Path::new("again.json")).expect("a loaded snapshot loads again");
-    let second = serde_json::to_vec(&again.snapshot).expect("serialises");
+    let second = serde_json::to_vec(&*again.snapshot).expect("serialises");
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&first).ok(),
         serde_json::from_slice::<serde_json::Value>(&second).ok(),

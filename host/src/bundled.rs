@@ -1,8 +1,6 @@
 //! The checks that ship inside the binary, built for wasm32-wasip2 by `build.rs` from
 //! `plugins/<id>/` and embedded as bytes, so `cargo install --path host` gives a working tool.
 
-use std::sync::Arc;
-
 use crate::runtime::PluginSource;
 
 // `BUNDLED` and `CORE_MANIFEST` (the `pack.toml` of `plumbline-core`, read by `pack::core_manifest`).
@@ -15,11 +13,7 @@ pub const CORE_PACK: &str = "plumbline-core";
 pub fn plugins() -> Vec<PluginSource> {
     BUNDLED
         .iter()
-        .map(|(id, bytes)| PluginSource {
-            origin: format!("bundled:{id}"),
-            bytes: Arc::from(*bytes),
-            pack: Some(CORE_PACK.to_string()),
-        })
+        .map(|(id, sha256, bytes)| PluginSource::bundled(format!("bundled:{id}"), bytes, sha256, CORE_PACK.to_string()))
         .collect()
 }
 

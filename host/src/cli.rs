@@ -286,7 +286,7 @@ impl PluginArgs {
         packs.extend(installed_packs);
         for path in &self.plugins {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
-            sources.push(PluginSource { origin: path.display().to_string(), bytes: Arc::from(bytes), pack: None });
+            sources.push(PluginSource::new(path.display().to_string(), Arc::from(bytes), None));
         }
         if sources.is_empty() {
             bail!("no checks to run: --no-bundled was given, no pack is installed and no --plugin");
@@ -305,7 +305,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 bail!("{}: no [[sources.*]] and no [registry] to collect", args.config.display());
             }
             let loaded = collect(&config, &args.config)?;
-            let text = serde_json::to_string_pretty(&loaded.snapshot).context("cannot serialise the snapshot")? + "\n";
+            let text = serde_json::to_string_pretty(&*loaded.snapshot).context("cannot serialise the snapshot")? + "\n";
             match &args.output {
                 Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
                 None => print(&text)?,
@@ -410,11 +410,8 @@ fn audit(args: AuditArgs) -> Result<i32> {
     }
     let selected = |id: &str| args.checks.is_empty() || args.checks.iter().any(|c| c == id);
     let overrides = |id: &str| config.overrides(id);
-    let outcomes = runtime.audit(
-        &sources,
-        Arc::new(loaded.snapshot.clone()),
-        &Mode::Run { select: &selected, overrides: &overrides },
-    );
+    let outcomes =
+        runtime.audit(&sources, loaded.snapshot.clone(), &Mode::Run { select: &selected, overrides: &overrides });
     let catalog = Catalog::from_outcomes(&outcomes);
     let mut report = Report::build(&loaded, outcomes, args.fail_on.0, !args.allow_inconclusive);
     report.packs = packs;
@@ -455,7 +452,7 @@ fn collect(config: &Config, config_path: &std::path::Path) -> Result<snapshot::L
     ));
     let bytes = serde_json::to_vec(&snapshot).context("cannot serialise the snapshot")?;
     Ok(snapshot::Loaded {
-        snapshot,
+        snapshot: Arc::new(snapshot),
         sha256: hex::encode(sha2::Sha256::digest(&bytes)),
         origin: format!("collected:{}", config_path.display()),
     })
@@ -531,8 +528,15 @@ fn param_text(value: &ParamValue) -> String {
 
 /// Writes to stdout through anstream (colours stripped when not a terminal); a closed pipe is
 /// not an error worth a panic.
+/// Writes `text` to stdout in one piece (colour codes kept only where anstream would keep them).
 fn print(text: &str) -> Result<()> {
-    let mut out = anstream::stdout();
+    let stdout = std::io::stdout();
+    let colour = matches!(
+        anstream::AutoStream::choice(&stdout),
+        anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+    );
+    let text = if colour { std::borrow::Cow::Borrowed(text) } else { std::borrow::Cow::Owned(strip_ansi(text)) };
+    let mut out = stdout.lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),

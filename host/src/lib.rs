@@ -9,8 +9,13 @@
 //! exit codes.
 //! `scaffold` writes new check crates for `plumbline new check`. `pack` verifies, installs and
 //! pins signed plugin packs.
+//!
+//! The `live` feature (default; see host/Cargo.toml) adds the live collectors, the history store
+//! and `cli`. Without it the library still parses and validates configuration, loads and redacts
+//! snapshots, verifies packs and runs checks: what the fuzz targets and library users need.
 
 pub mod bundled;
+#[cfg(feature = "live")]
 pub mod cli;
 pub mod collect;
 pub mod config;

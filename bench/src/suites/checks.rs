@@ -1,7 +1,6 @@
 //! Check logic: the eight checks as Wasm components vs the same code compiled natively, and the
 //! `acks`/`dead-letters` rules in Rego (regorus) vs the components, on the same estate.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,7 +26,7 @@ pub fn wasm_vs_native(env: &Env, sizes: &[usize], results: &mut Results) -> anyh
     for &n in sizes {
         let path = env.estate(n)?;
         let json = std::fs::read(&path)?;
-        let snapshot = Arc::new(plumbline::snapshot::parse(&json, &path)?.snapshot);
+        let snapshot = plumbline::snapshot::parse(&json, &path)?.snapshot;
         let fixture = native::fixture(&json).context("the SDK fixture reads the snapshot")?;
         drop(json);
         let (mut native_total, mut wasm_total) = (Duration::ZERO, Duration::ZERO);
@@ -93,7 +92,7 @@ pub fn rego_peer(env: &Env, sizes: &[usize], results: &mut Results) -> anyhow::R
     for &n in sizes {
         let path = env.estate(n)?;
         let json = std::fs::read_to_string(&path)?;
-        let snapshot = Arc::new(plumbline::snapshot::parse(json.as_bytes(), &path)?.snapshot);
+        let snapshot = plumbline::snapshot::parse(json.as_bytes(), &path)?.snapshot;
         let started = std::time::Instant::now();
         let mut peer = RegoPeer::new(&json)?;
         let load = started.elapsed();

@@ -2,7 +2,6 @@
 //! alone, the eight checks on the loaded snapshot, and the whole `plumbline audit` process with
 //! its peak RSS. Targets: audit ≤ 2× parse, peak RSS ≤ 2× file size, cost linear in resources.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{Env, Results, ScalePoint, size_label};
@@ -35,7 +34,7 @@ pub fn run(env: &Env, sizes: &[usize], results: &mut Results) -> anyhow::Result<
             let loaded = plumbline::snapshot::load(&path)?;
             Ok((loaded, started.elapsed()))
         })?;
-        let snapshot = Arc::new(loaded.snapshot);
+        let snapshot = loaded.snapshot;
         let (outcomes, checks) = median_of(runs(n), || {
             let started = Instant::now();
             let outcomes = runner.audit(&snapshot, &|_: &str| true);

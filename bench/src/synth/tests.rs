@@ -27,7 +27,7 @@ fn a_generated_estate_is_a_snapshot_the_host_loads_with_the_asked_size_and_probl
     // (one kind in 12 to 14 is the `security` one; a seeded draw of 23 units stays well above 2/3).
     assert!(generated.injected.len() * 3 >= generated.problem_units * 2, "{}", generated.injected.len());
     // Loading changed nothing: the generator already redacted like a collector.
-    let reloaded = serde_json::to_string(&loaded.snapshot).unwrap();
+    let reloaded = serde_json::to_string(&*loaded.snapshot).unwrap();
     let original = String::from_utf8(bytes).unwrap();
     if let Some(at) = reloaded.bytes().zip(original.bytes()).position(|(a, b)| a != b) {
         let context = |s: &str| s[at.saturating_sub(200)..(at + 100).min(s.len())].to_string();

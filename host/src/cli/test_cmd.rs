@@ -58,7 +58,7 @@ pub fn run(args: TestArgs) -> Result<i32> {
         None => built_component(&layout)?,
     };
     let bytes = std::fs::read(&plugin).with_context(|| format!("cannot read plugin {}", plugin.display()))?;
-    let source = PluginSource { origin: plugin.display().to_string(), bytes: Arc::from(bytes), pack: None };
+    let source = PluginSource::new(plugin.display().to_string(), Arc::from(bytes), None);
     let cache = args.cache.cache();
     let runtime = Runtime::new(cache.clone(), Limits::default()).map_err(|e| anyhow!("{e:#}"))?;
     let info = describe(&runtime, &source)?;
@@ -120,7 +120,7 @@ fn run_case(runtime: &Runtime, source: &PluginSource, case: Case) -> CaseResult 
     let outcome = runtime
         .audit(
             std::slice::from_ref(source),
-            Arc::new(case.snapshot.snapshot),
+            case.snapshot.snapshot,
             &Mode::Run { select: &|_| true, overrides: &overrides },
         )
         .pop();

@@ -27,7 +27,6 @@
 //! message is scrubbed of the password, so no message carries it.
 use std::str::FromStr;
 
-use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Row};
 use tracing::Instrument;
@@ -38,21 +37,7 @@ use crate::contract::estate::{
     PostgresColumn, PostgresConnectionUsage, PostgresServer, PostgresTable, PostgresUniqueKey,
 };
 
-/// A `[[sources.postgres]]` table of `plumbline.toml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PostgresSource {
-    pub name: String,
-    /// `postgres://user:password@host:port/database?sslmode=...`; `${VAR}` references are expanded.
-    pub url: String,
-    /// Databases to read; default: every non-template database the user may connect to.
-    #[serde(default)]
-    pub databases: Option<Vec<String>>,
-    /// Schemas to leave out, besides `pg_catalog`, `information_schema`, `pg_toast*` and
-    /// `pg_temp*` (always left out). A trailing `*` matches any suffix.
-    #[serde(default)]
-    pub skip_schemas: Vec<String>,
-}
+pub use super::settings::PostgresSource;
 
 /// Schemas never read.
 const SYSTEM_SCHEMAS: [&str; 5] = ["pg_catalog", "information_schema", "pg_toast*", "pg_temp*", "pg_toast_temp*"];

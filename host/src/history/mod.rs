@@ -11,13 +11,18 @@
 //! - [`diff`] compares two loaded runs: new, resolved, unchanged findings and check-status changes.
 //!
 //! Errors are [`HistoryError`]s that name the location (PostgreSQL URLs without their password).
+//!
+//! Only [`Store`] (sqlx, SQLite and PostgreSQL) needs the `live` feature (see host/Cargo.toml);
+//! `[history]` settings, locations, selectors, the run model and [`diff`] are always compiled.
 
 mod diff;
 mod model;
+#[cfg(feature = "live")]
 mod store;
 
 pub use diff::{CheckChange, Diff, DiffCounts, SeverityChange, diff};
 pub use model::{CheckRecord, Counts, FindingRecord, GateInfo, Run, RunInfo, RunStatus, SnapshotInfo, format_time};
+#[cfg(feature = "live")]
 pub use store::Store;
 
 use std::path::PathBuf;

@@ -112,10 +112,12 @@ pub fn load_installed(
 pub fn plugin_sources(pack: &VerifiedPack) -> Vec<PluginSource> {
     pack.components
         .iter()
-        .map(|c| PluginSource {
-            origin: format!("pack:{}/{}", pack.manifest.name, c.entry.component),
-            bytes: Arc::from(c.bytes.as_slice()),
-            pack: Some(pack.manifest.name.clone()),
+        .map(|c| {
+            PluginSource::new(
+                format!("pack:{}/{}", pack.manifest.name, c.entry.component),
+                Arc::from(c.bytes.as_slice()),
+                Some(pack.manifest.name.clone()),
+            )
         })
         .collect()
 }
@@ -175,9 +177,10 @@ mod tests {
         assert_eq!(manifest.version, env!("CARGO_PKG_VERSION"));
         assert!(manifest.fits(manifest::HostVersions::current()).is_ok());
         assert_eq!(manifest.checks.len(), bundled::BUNDLED.len());
-        for ((id, bytes), entry) in bundled::BUNDLED.iter().zip(&manifest.checks) {
+        for ((id, sha256, bytes), entry) in bundled::BUNDLED.iter().zip(&manifest.checks) {
             assert_eq!(*id, entry.id);
             assert_eq!(verify::sha256_hex(bytes), entry.sha256, "{id}");
+            assert_eq!(*sha256, entry.sha256, "{id}: the digest embedded beside the bytes");
         }
         assert_eq!(core_ref().checks.len(), bundled::BUNDLED.len());
     }

@@ -163,7 +163,11 @@ pub(crate) mod fixture {
     pub fn report() -> (Report, Catalog) {
         let outcomes = outcomes();
         let catalog = Catalog::from_outcomes(&outcomes);
-        let loaded = Loaded { snapshot: Snapshot::empty(), sha256: "cd".repeat(32), origin: "estate.json".into() };
+        let loaded = Loaded {
+            snapshot: std::sync::Arc::new(Snapshot::empty()),
+            sha256: "cd".repeat(32),
+            origin: "estate.json".into(),
+        };
         (Report::build(&loaded, outcomes, Some(Severity::High), true), catalog)
     }
 }

@@ -2,19 +2,25 @@
 //! compatibility hash); later runs deserialize the native artifact instead of compiling.
 //!
 //! Trust: only files this cache wrote are ever deserialized. Each entry is
-//! `MAGIC ‖ sha256(artifact) ‖ artifact`, written to a temporary file and renamed into place; an
-//! entry whose digest does not match (truncated, corrupted, tampered) is ignored and rewritten.
+//! `MAGIC ‖ length (u64 LE) ‖ crc32(artifact) (u32 LE) ‖ artifact`, written to a temporary file
+//! and renamed into place; an entry whose length or checksum does not match (truncated,
+//! corrupted) is ignored and rewritten. The checksum guards against accidents, not attackers: a
+//! digest stored beside the artifact could be recomputed by anyone able to write the cache
+//! directory — who could as well replace the plumbline binary — so the directory is as trusted
+//! as the binary (as wasmtime's own cache assumes). CRC-32 rather than sha256 because checking it
+//! costs a fraction of a millisecond per entry, where sha256 was most of a warm start.
 //! Precompiled artifacts supplied as plugins are refused elsewhere (see `runtime::load`).
 
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-const MAGIC: &[u8; 8] = b"PLBCACH1";
+const MAGIC: &[u8; 8] = b"PLBCACH2";
+/// MAGIC, the artifact's length and its CRC-32.
+const HEADER: usize = 8 + 8 + 4;
 
 /// Whether a component came from the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -107,19 +113,22 @@ fn engine_key(engine: &Engine) -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// The artifact in `entry`, if its header is this format's and its length and checksum match.
+fn verified(entry: &[u8]) -> Option<&[u8]> {
+    let rest = entry.strip_prefix(MAGIC.as_slice())?;
+    let (length, rest) = rest.split_first_chunk::<8>()?;
+    let (crc, artifact) = rest.split_first_chunk::<4>()?;
+    let whole = u64::from_le_bytes(*length) == artifact.len() as u64 && !artifact.is_empty();
+    (whole && u32::from_le_bytes(*crc) == crc32fast::hash(artifact)).then_some(artifact)
+}
+
 fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
     let data = std::fs::read(path).ok()?;
-    let verified = data
-        .strip_prefix(MAGIC.as_slice())
-        .filter(|rest| rest.len() > 32)
-        .map(|rest| rest.split_at(32))
-        .filter(|(digest, artifact)| Sha256::digest(artifact).as_slice() == *digest)
-        .map(|(_, artifact)| artifact);
-    let Some(artifact) = verified else {
-        tracing::warn!(path = %path.display(), "compile cache entry is corrupt; recompiling");
+    let Some(artifact) = verified(&data) else {
+        tracing::warn!(path = %path.display(), "compile cache entry is corrupt, truncated or from another plumbline; recompiling");
         return None;
     };
-    // Safety: the digest proves these are the exact bytes this cache wrote from
+    // Safety: the length and checksum show these are the bytes this cache wrote from
     // `Engine::precompile_component` for an engine with the same compatibility hash.
     match unsafe { Component::deserialize(engine, artifact) } {
         Ok(component) => Some(component),
@@ -133,10 +142,48 @@ fn read_entry(engine: &Engine, path: &Path) -> Option<Component> {
 fn write_entry(dir: &Path, path: &Path, artifact: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(MAGIC)?;
-    file.write_all(&Sha256::digest(artifact))?;
+    let mut header = Vec::with_capacity(HEADER);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
+    header.extend_from_slice(&crc32fast::hash(artifact).to_le_bytes());
+    file.write_all(&header)?;
     file.write_all(artifact)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(artifact: &[u8]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.cwasm");
+        write_entry(dir.path(), &path, artifact).unwrap();
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn an_entry_is_trusted_only_whole_and_unchanged() {
+        let artifact: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
+        let good = entry(&artifact);
+        assert_eq!(verified(&good), Some(artifact.as_slice()));
+        // Truncated anywhere, one bit flipped anywhere, another format, or empty: refused.
+        for cut in [0, 4, HEADER - 1, HEADER, good.len() / 2, good.len() - 1] {
+            assert_eq!(verified(&good[..cut]), None, "cut at {cut}");
+        }
+        for at in [0, 9, 17, HEADER, good.len() / 2, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x10;
+            assert_eq!(verified(&bad), None, "bit flipped at {at}");
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert_eq!(verified(&longer), None, "trailing byte");
+        let mut old = good.clone();
+        old[..8].copy_from_slice(b"PLBCACH1");
+        assert_eq!(verified(&old), None, "the previous format");
+        assert_eq!(verified(&entry(&[])), None, "empty artifact");
+    }
 }

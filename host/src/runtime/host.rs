@@ -1,6 +1,6 @@
-//! The host side of the contract for one check instance: its store data (WASI context with
-//! nothing granted, resource limiter) and the `estate` imports, which serve the snapshot section by
-//! section, refuse undeclared sections and record every read.
+//! One check instance's store data: the WASI context with nothing granted, the resource limiter,
+//! capped output, and what the `estate` imports (in `estate.rs`) need: the shared snapshot, the
+//! declared sections and the record of every read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,9 +9,8 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::contract::estate::{self, SectionError};
 use crate::contract::types::{self, Section};
-use crate::snapshot::{Availability, Snapshot};
+use crate::snapshot::Snapshot;
 
 use super::limits::Limits;
 use super::output::CappedOutput;
@@ -30,9 +29,9 @@ pub enum ReadState {
 
 /// Everything one check's `Store` holds.
 pub struct CheckState {
-    snapshot: Arc<Snapshot>,
+    pub(super) snapshot: Arc<Snapshot>,
     /// `None` until `describe` has answered; reads before that are refused.
-    declared: Option<Vec<Section>>,
+    pub(super) declared: Option<Vec<Section>>,
     pub reads: Vec<(Section, ReadState)>,
     wasi: WasiCtx,
     table: ResourceTable,
@@ -85,31 +84,6 @@ impl CheckState {
     pub fn declare(&mut self, sections: &[Section]) {
         self.declared = Some(sections.to_vec());
     }
-
-    fn serve<T: Clone>(
-        &mut self,
-        section: Section,
-        pick: impl Fn(&Snapshot) -> &Option<Vec<T>>,
-    ) -> Result<Vec<T>, SectionError> {
-        let declared = self.declared.as_ref().is_some_and(|d| d.contains(&section));
-        let (result, state) = if !declared {
-            (Err(SectionError::NotDeclared), ReadState::NotDeclared)
-        } else {
-            match self.snapshot.availability(section) {
-                Availability::Full => (Ok(pick(&self.snapshot).clone().unwrap_or_default()), ReadState::Available),
-                Availability::Partial(reason) => {
-                    (Ok(pick(&self.snapshot).clone().unwrap_or_default()), ReadState::Partial(reason))
-                }
-                Availability::Unavailable(reason) => {
-                    (Err(SectionError::Unavailable(reason.clone())), ReadState::Unavailable(reason))
-                }
-                Availability::NotCollected => (Err(SectionError::NotCollected), ReadState::NotCollected),
-            }
-        };
-        tracing::debug!(section = section.name(), ?state, "section read");
-        self.reads.push((section, state));
-        result
-    }
 }
 
 impl WasiView for CheckState {
@@ -119,33 +93,6 @@ impl WasiView for CheckState {
 }
 
 impl types::Host for CheckState {}
-
-impl estate::Host for CheckState {
-    fn info(&mut self) -> estate::SnapshotInfo {
-        self.snapshot.info.clone()
-    }
-    fn kafka(&mut self) -> Result<Vec<estate::KafkaCluster>, SectionError> {
-        self.serve(Section::Kafka, |s| &s.kafka)
-    }
-    fn rabbitmq(&mut self) -> Result<Vec<estate::RabbitmqBroker>, SectionError> {
-        self.serve(Section::Rabbitmq, |s| &s.rabbitmq)
-    }
-    fn sqs(&mut self) -> Result<Vec<estate::SqsAccount>, SectionError> {
-        self.serve(Section::Sqs, |s| &s.sqs)
-    }
-    fn postgres(&mut self) -> Result<Vec<estate::PostgresServer>, SectionError> {
-        self.serve(Section::Postgres, |s| &s.postgres)
-    }
-    fn prometheus(&mut self) -> Result<Vec<estate::PrometheusServer>, SectionError> {
-        self.serve(Section::Prometheus, |s| &s.prometheus)
-    }
-    fn config_files(&mut self) -> Result<Vec<estate::ConfigFile>, SectionError> {
-        self.serve(Section::ConfigFiles, |s| &s.config_files)
-    }
-    fn registry(&mut self) -> Result<Vec<estate::Integration>, SectionError> {
-        self.serve(Section::Registry, |s| &s.registry)
-    }
-}
 
 /// Caps a check's linear memory; remembers whether the cap was hit so the error can say so.
 pub struct MemoryLimiter {

@@ -7,6 +7,7 @@
 mod cache;
 mod check;
 mod engine;
+mod estate;
 mod host;
 mod inspect;
 mod limits;
@@ -29,21 +30,39 @@ pub use inspect::{InspectError, inspect};
 pub use limits::{LimitOverride, LimitPolicy, Limits};
 pub use verdict::{Settled, cut_text, settle, status_name, validate_info};
 
-use crate::contract::Plugin as PluginWorld;
 use crate::outcome::{CheckOutcome, PluginMeta};
 use crate::snapshot::Snapshot;
 use check::Described;
 use host::CheckState;
 
-/// A plugin as given to the runtime: where it came from and its bytes.
+/// A plugin as given to the runtime: where it came from, its bytes and their digest.
 #[derive(Debug, Clone)]
 pub struct PluginSource {
     /// `bundled:<id>` or a file path.
     pub origin: String,
     pub bytes: Arc<[u8]>,
+    /// Hex sha256 of `bytes`: the compile cache's key and the report's record of what ran.
+    sha256: String,
     /// Name of the pack the plugin came from (`plumbline-core` for the bundled checks); `None`
     /// for a loose `--plugin FILE`. Selects per-pack limits.
     pub pack: Option<String>,
+}
+
+impl PluginSource {
+    pub fn new(origin: String, bytes: Arc<[u8]>, pack: Option<String>) -> Self {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        PluginSource { origin, bytes, sha256, pack }
+    }
+
+    /// A bundled check, whose digest `build.rs` computed from the same embedded bytes (hashing
+    /// them again would be most of a warm start's work).
+    pub(crate) fn bundled(origin: String, bytes: &'static [u8], sha256: &str, pack: String) -> Self {
+        PluginSource { origin, bytes: Arc::from(bytes), sha256: sha256.to_string(), pack: Some(pack) }
+    }
+
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
 }
 
 /// A plugin that compiled and linked, ready to instantiate.
@@ -73,7 +92,9 @@ impl Runtime {
         // WASI 0.2 is linked so components built for wasm32-wasip2 instantiate; the context
         // grants nothing (see host::CheckState::new).
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        PluginWorld::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CheckState| state)?;
+        // The contract: `types` from the bindings, `estate` by hand (it lowers the snapshot in place).
+        crate::contract::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state: &mut CheckState| state)?;
+        estate::add_to_linker(&mut linker)?;
         let ticker = engine::EpochTicker::start(&engine);
         Ok(Runtime { engine, linker, cache, limits, linked: Mutex::default(), _ticker: ticker })
     }
@@ -123,7 +144,7 @@ impl Runtime {
         let started = Instant::now();
         let mut meta = PluginMeta {
             origin: source.origin.clone(),
-            sha256: hex::encode(Sha256::digest(&source.bytes)),
+            sha256: source.sha256.clone(),
             size: source.bytes.len(),
             contract: None,
             cache: None,

@@ -12,6 +12,7 @@
 mod redact;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -103,7 +104,8 @@ pub enum Availability {
 /// A loaded snapshot with the digest of the bytes it came from.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    pub snapshot: Snapshot,
+    /// Shared with the runtime's check threads without a copy (an estate can be gigabytes).
+    pub snapshot: Arc<Snapshot>,
     /// Hex sha256 of the file as read.
     pub sha256: String,
     /// Where it came from (a path, or `bundled:<name>`).
@@ -139,7 +141,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Loaded, LoadError> {
         return Err(LoadError::Format { path: path.to_owned(), found: snapshot.format });
     }
     redact(&mut snapshot);
-    Ok(Loaded { snapshot, sha256, origin: path.display().to_string() })
+    Ok(Loaded { snapshot: Arc::new(snapshot), sha256, origin: path.display().to_string() })
 }
 
 /// The `format` a document declares, if it is a JSON object with one.

@@ -122,7 +122,8 @@ impl ConfigEntry {
     /// A config entry as a collector read it, redacted on the way in: a secret value is replaced
     /// by [`REDACTED`] and described in `secret`; a reference such as `${DB_PASSWORD}` is kept
     /// and marked `plaintext: false`. (A constructor rather than a re-export because this module
-    /// is private to `snapshot`.)
+    /// is private to `snapshot`.) Only the config-files collector (`live`) calls it.
+    #[cfg(feature = "live")]
     pub(crate) fn redacted(key: String, value: String, line: u32) -> ConfigEntry {
         match classify(&key, &value) {
             Some((value, redaction)) => ConfigEntry { key, value, line, secret: Some(redaction) },

@@ -32,7 +32,7 @@ fn a_failed_source_makes_its_section_unavailable_when_nothing_else_was_read() {
 fn a_failed_source_beside_a_read_one_makes_its_section_partial() {
     let mut loaded = crate::snapshot::parse(crate::bundled::EXAMPLE, Path::new("x.json")).unwrap();
     assert_eq!(loaded.snapshot.availability(Section::Postgres), Availability::Full);
-    loaded.snapshot.info.sources.push(crate::contract::estate::SourceStatus {
+    std::sync::Arc::get_mut(&mut loaded.snapshot).unwrap().info.sources.push(crate::contract::estate::SourceStatus {
         name: "pg-other".into(),
         kind: Section::Postgres,
         ok: false,
@@ -84,7 +84,7 @@ fn secrets_in_config_entries_are_redacted_on_load() {
         {"key":"server.port","value":"8080","line":7,"secret":null}]}]"#,
     );
     let loaded = parse(text.as_bytes(), Path::new("s.json")).unwrap();
-    let dump = serde_json::to_string(&loaded.snapshot).unwrap();
+    let dump = serde_json::to_string(&*loaded.snapshot).unwrap();
     for canary in ["hunter2-canary", "s3cr3t-canary", "jaas-canary"] {
         assert!(!dump.contains(canary), "{canary} leaked: {dump}");
     }
@@ -109,7 +109,7 @@ fn credentials_in_urls_anywhere_are_removed() {
         {"key":"ref","value":"$","line":2,"secret":null}]}]"#,
     );
     let loaded = parse(text.as_bytes(), Path::new("s.json")).unwrap();
-    let dump = serde_json::to_string(&loaded.snapshot).unwrap();
+    let dump = serde_json::to_string(&*loaded.snapshot).unwrap();
     for canary in ["w3bh00k-canary", "r3g-canary", "flagged-canary"] {
         assert!(!dump.contains(canary), "{canary} leaked: {dump}");
     }

@@ -1,6 +1,7 @@
 //! RabbitMQ side of `acks`: live consumers without manual acknowledgement, and Spring AMQP
 //! listener containers configured with `acknowledge-mode: none`.
 
+use plumbline_sdk::index::Index;
 use plumbline_sdk::prelude::*;
 
 use crate::{AUTO_ACK, matches_any};
@@ -9,6 +10,13 @@ use crate::{AUTO_ACK, matches_any};
 /// that queue promises at-least-once (or exactly-once) delivery.
 pub fn audit_consumers(audit: &mut Audit<'_>, registry: &[Integration]) {
     let ignored = audit.params().list("ignore-queues").to_vec();
+    // Registry positions of the at-least-once (or exactly-once) integrations, by listed resource.
+    let promises: Index<&str, usize> = registry
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.at_least_once())
+        .flat_map(|(at, i)| i.resources.iter().map(move |r| (r.as_str(), at)))
+        .collect();
     for broker in audit.rabbitmq() {
         for consumer in &broker.consumers {
             if matches_any(&consumer.queue, &ignored) {
@@ -19,10 +27,13 @@ pub fn audit_consumers(audit: &mut Audit<'_>, registry: &[Integration]) {
                 continue;
             }
             let resource = format!("queue:{}/{}", consumer.vhost.trim_end_matches('/'), consumer.queue);
-            let promise = registry.iter().find(|i| {
-                i.resources.iter().any(|r| *r == resource || r == &format!("queue:{}", consumer.queue))
-                    && matches!(i.delivery.as_deref(), Some("at-least-once" | "exactly-once"))
-            });
+            let by_name = format!("queue:{}", consumer.queue);
+            // The first such integration in registry order, whichever form of the name it lists.
+            let promise = [promises.first(resource.as_str()), promises.first(by_name.as_str())]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|&at| &registry[at]);
             let id = format!("{}/{}/{}", consumer.vhost, consumer.queue, consumer.consumer_tag);
             let subject = Subject::new(&broker.source, "consumer", id);
             let mut evidence = vec![

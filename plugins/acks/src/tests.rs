@@ -57,6 +57,37 @@ fn kafka_auto_commit_severity_depends_on_async_processing() {
 }
 
 #[test]
+fn the_first_promising_integration_in_registry_order_is_named_whichever_form_it_lists() {
+    let mut fixture = estate();
+    let registry = fixture.registry.as_mut().unwrap();
+    // An earlier exactly-once integration listing the bare queue name, and a later
+    // at-least-once one listing the vhost path; a best-effort one in between does not count.
+    let mut bare = registry[0].clone();
+    bare.id = "bare-name".into();
+    bare.delivery = Some("exactly-once".into());
+    bare.resources = vec!["queue:payments.in".into()];
+    let mut best_effort = bare.clone();
+    best_effort.id = "best-effort".into();
+    best_effort.delivery = Some("at-most-once".into());
+    registry.insert(0, best_effort);
+    registry.insert(1, bare);
+    let verdict = testing::run::<Acks>(&fixture, &[]);
+    let payments = verdict
+        .findings
+        .iter()
+        .find(|f| f.rule == AUTO_ACK && f.subject.id == "/orders/payments.in/amq.ctag-1")
+        .expect("payments consumer flagged");
+    assert_eq!(payments.severity, Severity::Critical);
+    assert!(payments.evidence.contains(&("integration".to_string(), "bare-name".to_string())), "{payments:?}");
+
+    // Without it, the integration listing the vhost path is the one.
+    fixture.registry.as_mut().unwrap().remove(1);
+    let verdict = testing::run::<Acks>(&fixture, &[]);
+    let payments = verdict.findings.iter().find(|f| f.subject.id == "/orders/payments.in/amq.ctag-1").unwrap();
+    assert!(payments.evidence.contains(&("integration".to_string(), "order-to-payment".to_string())));
+}
+
+#[test]
 fn webhook_answering_after_processing_passes() {
     let verdict = testing::run::<Acks>(&estate(), &[]);
     let found = subjects(&verdict, WEBHOOK_EARLY);

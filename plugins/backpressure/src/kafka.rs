@@ -6,7 +6,8 @@
 
 use plumbline_sdk::prelude::*;
 
-use crate::{LAG_RISING, LAG_STALLED, POLL_INTERVAL_RISK, PROCESSING_P99, integrations_using, num};
+use crate::processing::Processing;
+use crate::{LAG_RISING, LAG_STALLED, POLL_INTERVAL_RISK, PROCESSING_P99, num};
 
 /// Kafka consumer defaults (Apache Kafka consumer configs).
 const DEFAULT_MAX_POLL_RECORDS: f64 = 500.0;
@@ -25,31 +26,7 @@ fn setting(file: &ConfigFile, keys: &[&str], default: f64) -> (f64, Option<Confi
     }
 }
 
-/// The largest p99 processing time (seconds) observed for `group`, and the series it came from:
-/// series labelled `group`/`consumer_group` = the group, or `integration` = an integration that
-/// lists `consumer-group:<group>`.
-fn processing_seconds(group: &str, servers: &[PrometheusServer], registry: &[Integration]) -> Option<(f64, String)> {
-    let integrations: Vec<&str> =
-        integrations_using(registry, "consumer-group", group).map(|i| i.id.as_str()).collect();
-    series(servers, PROCESSING_P99)
-        .filter(|(_, s)| {
-            s.label("group") == Some(group)
-                || s.label("consumer_group") == Some(group)
-                || s.label("integration").is_some_and(|i| integrations.contains(&i))
-        })
-        .filter_map(|(_, s)| s.max().map(|m| (m, crate::series_id(PROCESSING_P99, s))))
-        .fold(None, |best: Option<(f64, String)>, (m, id)| match best {
-            Some((b, _)) if b >= m => best,
-            _ => Some((m, id)),
-        })
-}
-
-pub fn audit_poll_interval(
-    audit: &mut Audit<'_>,
-    files: &[ConfigFile],
-    servers: &[PrometheusServer],
-    registry: &[Integration],
-) {
+pub fn audit_poll_interval(audit: &mut Audit<'_>, files: &[ConfigFile], processing: &Processing<'_>) {
     let mut unknown = Vec::new();
     for file in files {
         let (group, records_keys, interval_keys): (_, &[&str], &[&str]) = if let Some(g) = file.get(SPRING_GROUP) {
@@ -63,7 +40,7 @@ pub fn audit_poll_interval(
         let group = group.value.trim().to_string();
         let (records, records_entry) = setting(file, records_keys, DEFAULT_MAX_POLL_RECORDS);
         let (interval_ms, interval_entry) = setting(file, interval_keys, DEFAULT_MAX_POLL_INTERVAL_MS);
-        let Some((p99, series)) = processing_seconds(&group, servers, registry) else {
+        let Some((p99, series)) = processing.for_group(&group) else {
             unknown.push(format!("`{group}` ({})", file.path));
             continue;
         };

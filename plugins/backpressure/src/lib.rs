@@ -20,6 +20,7 @@ use plumbline_sdk::prelude::*;
 mod capacity;
 mod config;
 mod kafka;
+mod processing;
 mod queues;
 mod rabbitmq;
 mod rules;
@@ -63,12 +64,13 @@ impl Check for Backpressure {
         rabbitmq::audit_prefetch(audit, &brokers, &files);
         config::audit_concurrency(audit, &files);
 
+        let processing = processing::Processing::new(&prometheus, &registry);
         let clusters = audit.kafka();
-        kafka::audit_poll_interval(audit, &files, &prometheus, &registry);
+        kafka::audit_poll_interval(audit, &files, &processing);
         kafka::audit_lag(audit, &clusters);
 
         let accounts = audit.sqs();
-        sqs::audit_visibility(audit, &accounts, &prometheus, &registry);
+        sqs::audit_visibility(audit, &accounts, &processing);
 
         queues::audit_depth(audit, &brokers, &prometheus);
         signals::audit_throttling(audit, &prometheus);
@@ -97,15 +99,6 @@ pub(crate) fn num(value: f64) -> String {
         let text = format!("{value:.3}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     }
-}
-
-/// Integrations whose resources list `kind:name`.
-pub(crate) fn integrations_using<'a>(
-    registry: &'a [Integration],
-    kind: &'a str,
-    name: &'a str,
-) -> impl Iterator<Item = &'a Integration> + 'a {
-    registry.iter().filter(move |i| i.uses(kind, name))
 }
 
 #[cfg(test)]

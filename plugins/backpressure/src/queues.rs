@@ -13,6 +13,9 @@
 //!
 //! Dead-letter queues are left to the `dead-letters` check: they are meant to accumulate.
 
+use std::collections::HashSet;
+
+use plumbline_sdk::index::{Index, dead_letter_bound};
 use plumbline_sdk::prelude::*;
 
 use crate::{QUEUE_DEPTH, QUEUE_GROWING, QUEUE_NOT_DRAINING, num};
@@ -26,23 +29,10 @@ struct Depth<'a> {
 }
 
 /// True for a queue that collects dead letters: named like one, or bound from an exchange that a
-/// queue of the broker uses as its dead-letter exchange.
-fn is_dead_letter(broker: &RabbitmqBroker, queue: &RabbitmqQueue) -> bool {
-    if looks_like_dead_letter(&queue.name) {
-        return true;
-    }
-    let dlxs: Vec<&str> = broker
-        .queues
-        .iter()
-        .filter(|q| q.vhost == queue.vhost)
-        .filter_map(|q| q.setting("x-dead-letter-exchange"))
-        .collect();
-    broker.bindings.iter().any(|b| {
-        b.vhost == queue.vhost
-            && b.destination_kind == "queue"
-            && b.destination == queue.name
-            && dlxs.contains(&b.source.as_str())
-    })
+/// queue of the broker uses as its dead-letter exchange (`bound` = [`dead_letter_bound`] of the
+/// queue's broker).
+fn is_dead_letter(bound: &HashSet<(&str, &str)>, queue: &RabbitmqQueue) -> bool {
+    looks_like_dead_letter(&queue.name) || bound.contains(&(queue.vhost.as_str(), queue.name.as_str()))
 }
 
 /// Collects every queue's depth series, once per queue, leaving dead-letter queues out.
@@ -51,10 +41,20 @@ fn collect<'a>(
     servers: &'a [PrometheusServer],
     skipped: &mut Vec<String>,
 ) -> Vec<Depth<'a>> {
+    let bound: Vec<HashSet<(&str, &str)>> = brokers.iter().map(dead_letter_bound).collect();
+    // Every queue, in broker and queue order, by name and by (vhost, name).
+    let mut by_name: Index<&str, (usize, &RabbitmqQueue)> = Index::new();
+    let mut by_path: Index<(&str, &str), (usize, &RabbitmqQueue)> = Index::new();
+    for (at, broker) in brokers.iter().enumerate() {
+        for queue in &broker.queues {
+            by_name.insert(queue.name.as_str(), (at, queue));
+            by_path.insert((queue.vhost.as_str(), queue.name.as_str()), (at, queue));
+        }
+    }
     let mut out = Vec::new();
-    for broker in brokers {
+    for (broker, bound) in brokers.iter().zip(&bound) {
         for queue in broker.queues.iter().filter(|q| !q.depth_history.is_empty()) {
-            if is_dead_letter(broker, queue) {
+            if is_dead_letter(bound, queue) {
                 skipped.push(queue.path());
                 continue;
             }
@@ -69,14 +69,17 @@ fn collect<'a>(
     for (server, s) in series(servers, QUEUE_DEPTH) {
         let Some(name) = s.label("queue") else { continue };
         let vhost = s.label("vhost");
-        let matched = brokers.iter().find_map(|b| {
-            b.queues.iter().find(|q| q.name == name && vhost.is_none_or(|v| v == q.vhost)).map(|q| (b, q))
-        });
+        // The first queue of that name (and vhost, if labelled) across brokers.
+        let matched = match vhost {
+            None => by_name.first(name),
+            Some(v) => by_path.first(&(v, name)),
+        };
         let origin = format!("{QUEUE_DEPTH} signal ({})", crate::series_id(QUEUE_DEPTH, s));
         match matched {
             Some((_, queue)) if !queue.depth_history.is_empty() => continue,
-            Some((broker, queue)) => {
-                if is_dead_letter(broker, queue) {
+            Some(&(at, queue)) => {
+                let broker = &brokers[at];
+                if is_dead_letter(&bound[at], queue) {
                     skipped.push(queue.path());
                     continue;
                 }
@@ -106,13 +109,8 @@ fn collect<'a>(
         }
     }
     // One judgement per queue, even if several servers or series report it.
-    let mut seen = Vec::new();
-    out.retain(|d| {
-        let key = (d.subject.source.clone(), d.subject.id.clone());
-        let first = !seen.contains(&key);
-        seen.push(key);
-        first
-    });
+    let mut seen = HashSet::new();
+    out.retain(|d| seen.insert((d.subject.source.clone(), d.subject.id.clone())));
     out
 }
 

@@ -5,6 +5,7 @@
 //! Auto-ack consumers (and Spring containers in `acknowledge-mode: none`) are left out: the broker
 //! ignores prefetch for them, and `acks` owns them.
 
+use plumbline_sdk::index::Index;
 use plumbline_sdk::prelude::*;
 
 use crate::UNBOUNDED_PREFETCH;
@@ -15,13 +16,14 @@ const SPRING_PREFETCH_KEYS: [&str; 2] =
 
 pub fn audit_prefetch(audit: &mut Audit<'_>, brokers: &[RabbitmqBroker], files: &[ConfigFile]) {
     for broker in brokers {
+        let depths: Index<(&str, &str), u64> =
+            broker.queues.iter().map(|q| ((q.vhost.as_str(), q.name.as_str()), q.depth())).collect();
         for consumer in &broker.consumers {
             audit.evaluated(1);
             if !consumer.ack_required || consumer.prefetch_count != 0 {
                 continue;
             }
-            let depth =
-                broker.queues.iter().find(|q| q.vhost == consumer.vhost && q.name == consumer.queue).map(|q| q.depth());
+            let depth = depths.first(&(consumer.vhost.as_str(), consumer.queue.as_str())).copied();
             let id = format!("{}/{}/{}", consumer.vhost, consumer.queue, consumer.consumer_tag);
             let mut evidence = vec![
                 ("vhost", consumer.vhost.clone()),

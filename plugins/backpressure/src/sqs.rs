@@ -7,46 +7,19 @@
 
 use plumbline_sdk::prelude::*;
 
-use crate::{PROCESSING_P99, VISIBILITY_TIMEOUT, integrations_using, num, series_id};
+use crate::processing::Processing;
+use crate::{PROCESSING_P99, VISIBILITY_TIMEOUT, num};
 
 fn is_dead_letter(queue: &SqsQueue) -> bool {
     !queue.dead_letter_sources.is_empty() || looks_like_dead_letter(&queue.name)
 }
 
-/// Largest p99 over the window for `queue`, with the series id it came from.
-fn processing_seconds(
-    queue: &SqsQueue,
-    servers: &[PrometheusServer],
-    registry: &[Integration],
-) -> Option<(f64, String)> {
-    let integrations: Vec<&str> = if is_dead_letter(queue) {
-        Vec::new()
-    } else {
-        integrations_using(registry, "sqs-queue", &queue.name).map(|i| i.id.as_str()).collect()
-    };
-    series(servers, PROCESSING_P99)
-        .filter(|(_, s)| match s.label("queue") {
-            Some(name) => name == queue.name,
-            None => s.label("integration").is_some_and(|i| integrations.contains(&i)),
-        })
-        .filter_map(|(_, s)| s.max().map(|m| (m, series_id(PROCESSING_P99, s))))
-        .fold(None, |best: Option<(f64, String)>, (m, id)| match best {
-            Some((b, _)) if b >= m => best,
-            _ => Some((m, id)),
-        })
-}
-
-pub fn audit_visibility(
-    audit: &mut Audit<'_>,
-    accounts: &[SqsAccount],
-    servers: &[PrometheusServer],
-    registry: &[Integration],
-) {
+pub fn audit_visibility(audit: &mut Audit<'_>, accounts: &[SqsAccount], processing: &Processing<'_>) {
     let mut unknown = Vec::new();
     for account in accounts {
         for queue in &account.queues {
             audit.evaluated(1);
-            let Some((p99, series)) = processing_seconds(queue, servers, registry) else {
+            let Some((p99, series)) = processing.for_sqs_queue(&queue.name, is_dead_letter(queue)) else {
                 if !is_dead_letter(queue) {
                     unknown.push(format!("`{}`", queue.name));
                 }

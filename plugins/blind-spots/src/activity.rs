@@ -3,6 +3,9 @@
 //! the quarterly review's "no messages in 90 days") and active registry integrations with no
 //! `last-activity` series at all (`heartbeat-unmeasured`).
 
+use std::collections::HashSet;
+
+use plumbline_sdk::index::Index;
 use plumbline_sdk::prelude::*;
 
 use crate::{HEARTBEAT_UNMEASURED, UNUSED_INTEGRATION, num, series_key};
@@ -17,6 +20,7 @@ pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[In
 fn unused(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
     let now = audit.snapshot().collected_at;
     let days = audit.params().f64("unused-days");
+    let by_id: Index<&str, &Integration> = registry.iter().map(|i| (i.id.as_str(), i)).collect();
     for (server, series) in series(servers, SIGNAL) {
         let Some(last) = series.max() else { continue };
         audit.evaluated(1);
@@ -25,7 +29,7 @@ fn unused(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integ
             continue;
         }
         let key = series_key(series, &[]);
-        let entry = registry.iter().find(|i| i.id == key);
+        let entry = by_id.first(key.as_str()).copied();
         let subject = match entry {
             Some(_) => Subject::new("registry", "integration", &key),
             None => Subject::new(&server.source, "integration", &key),
@@ -71,7 +75,7 @@ fn unmeasured(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[I
         );
         return;
     }
-    let measured: Vec<String> = series(servers, SIGNAL).map(|(_, s)| series_key(s, &[])).collect();
+    let measured: HashSet<String> = series(servers, SIGNAL).map(|(_, s)| series_key(s, &[])).collect();
     for integration in registry.iter().filter(|i| i.is_active()) {
         audit.evaluated(1);
         if measured.contains(&integration.id) {

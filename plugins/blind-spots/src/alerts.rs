@@ -149,8 +149,13 @@ fn alerts(server: &PrometheusServer) -> Vec<Alert<'_>> {
         .collect()
 }
 
-fn covers(alert: &Alert<'_>, patterns: &[String]) -> bool {
-    patterns.iter().any(|p| !p.is_empty() && alert.text.contains(&p.to_ascii_lowercase()))
+/// `lowered`: the patterns, lower-cased.
+fn covers(alert: &Alert<'_>, lowered: &[String]) -> bool {
+    lowered.iter().any(|p| !p.is_empty() && alert.text.contains(p.as_str()))
+}
+
+fn lowered(patterns: &[String]) -> Vec<String> {
+    patterns.iter().map(|p| p.to_ascii_lowercase()).collect()
 }
 
 pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
@@ -170,7 +175,8 @@ fn coverage(audit: &mut Audit<'_>, server: &PrometheusServer, alerts: &[Alert<'_
             continue;
         }
         audit.evaluated(1);
-        if alerts.iter().any(|a| covers(a, &patterns)) {
+        let lowered = lowered(&patterns);
+        if alerts.iter().any(|a| covers(a, &lowered)) {
             continue;
         }
         audit.finding(
@@ -194,7 +200,7 @@ fn coverage(audit: &mut Audit<'_>, server: &PrometheusServer, alerts: &[Alert<'_
 /// Error-rate alerts whose threshold is above `error-rate`, when no error-rate alert on the same
 /// server is strict enough (a 1 % warning next to a 5 % page is fine).
 fn lenient_error_alerts(audit: &mut Audit<'_>, server: &PrometheusServer, alerts: &[Alert<'_>]) {
-    let patterns = audit.params().list("error-rate-patterns").to_vec();
+    let patterns = lowered(audit.params().list("error-rate-patterns"));
     let limit = audit.params().f64("error-rate");
     let judged: Vec<(&Alert<'_>, f64)> = alerts
         .iter()

@@ -7,29 +7,12 @@
 //! `Dead` are not required to be listed. Registry resources are matched as `queue:/vhost/name` or
 //! `queue:name`, `topic:name`, `consumer-group:id` and `sqs-queue:name`.
 
+use std::collections::HashSet;
+
+use plumbline_sdk::index::{RegistryIndex, dead_letter_bound};
 use plumbline_sdk::prelude::*;
 
 use crate::{ORPHANED_REGISTRY_ENTRY, UNREGISTERED_RESOURCE, num};
-
-/// True when some integration lists `kind:name`.
-fn listed(registry: &[Integration], kind: &str, names: &[&str]) -> bool {
-    registry.iter().any(|i| names.iter().any(|n| i.uses(kind, n)))
-}
-
-/// Queues of `broker` that receive dead letters: named like a DLQ, or bound from an exchange some
-/// queue uses as its dead-letter exchange.
-fn rabbit_dead_letter(broker: &RabbitmqBroker, queue: &RabbitmqQueue) -> bool {
-    looks_like_dead_letter(&queue.name)
-        || broker.bindings.iter().any(|b| {
-            b.destination_kind == "queue"
-                && b.destination == queue.name
-                && b.vhost == queue.vhost
-                && broker
-                    .queues
-                    .iter()
-                    .any(|q| q.vhost == b.vhost && q.setting("x-dead-letter-exchange") == Some(b.source.as_str()))
-        })
-}
 
 pub fn audit_unregistered(
     audit: &mut Audit<'_>,
@@ -43,14 +26,23 @@ pub fn audit_unregistered(
     }
     let ignored = audit.params().list("ignore-resources").to_vec();
     let skip = |name: &str| glob_any(&ignored, name);
+    let listed = RegistryIndex::new(registry);
     for broker in rabbit {
+        // Queues of the broker that receive dead letters: bound from an exchange some queue uses
+        // as its dead-letter exchange (or named like a DLQ, below).
+        let dead_letter = dead_letter_bound(broker);
         for queue in &broker.queues {
             let path = queue.path();
-            if queue.name.starts_with("amq.") || skip(&queue.name) || skip(&path) || rabbit_dead_letter(broker, queue) {
+            if queue.name.starts_with("amq.")
+                || skip(&queue.name)
+                || skip(&path)
+                || looks_like_dead_letter(&queue.name)
+                || dead_letter.contains(&(queue.vhost.as_str(), queue.name.as_str()))
+            {
                 continue;
             }
             audit.evaluated(1);
-            if listed(registry, "queue", &[&path, &queue.name]) {
+            if listed.lists("queue", &path) || listed.lists("queue", &queue.name) {
                 continue;
             }
             let rate = queue.publish_rate.map(|r| format!(", {} msg/s published", num(r))).unwrap_or_default();
@@ -82,7 +74,7 @@ pub fn audit_unregistered(
                 continue;
             }
             audit.evaluated(1);
-            if listed(registry, "topic", &[&topic.name]) {
+            if listed.lists("topic", &topic.name) {
                 continue;
             }
             report(
@@ -97,7 +89,7 @@ pub fn audit_unregistered(
                 continue;
             }
             audit.evaluated(1);
-            if listed(registry, "consumer-group", &[&group.group_id]) {
+            if listed.lists("consumer-group", &group.group_id) {
                 continue;
             }
             let mut topics: Vec<&str> = group.offsets.iter().map(|o| o.topic.as_str()).collect();
@@ -127,7 +119,7 @@ pub fn audit_unregistered(
                 continue;
             }
             audit.evaluated(1);
-            if listed(registry, "sqs-queue", &[&queue.name]) {
+            if listed.lists("sqs-queue", &queue.name) {
                 continue;
             }
             report(
@@ -171,11 +163,18 @@ pub fn audit_orphaned(
         "sqs-queue" => Some(Section::Sqs),
         _ => None,
     };
+    // The names each kind of resource can be listed by, across the estate.
+    let queues: HashSet<String> =
+        rabbit.iter().flat_map(|b| &b.queues).flat_map(|q| [q.path(), q.name.clone()]).collect();
+    let topics: HashSet<&str> = kafka.iter().flat_map(|c| &c.topics).map(|t| t.name.as_str()).collect();
+    let groups: HashSet<&str> = kafka.iter().flat_map(|c| &c.consumer_groups).map(|g| g.group_id.as_str()).collect();
+    let sqs_queues: HashSet<&str> =
+        sqs.iter().flat_map(|a| &a.queues).flat_map(|q| [q.name.as_str(), q.url.as_str(), q.arn.as_str()]).collect();
     let exists = |kind: &str, name: &str| match kind {
-        "queue" => rabbit.iter().flat_map(|b| &b.queues).any(|q| q.path() == name || q.name == name),
-        "topic" => kafka.iter().flat_map(|c| &c.topics).any(|t| t.name == name),
-        "consumer-group" => kafka.iter().flat_map(|c| &c.consumer_groups).any(|g| g.group_id == name),
-        "sqs-queue" => sqs.iter().flat_map(|a| &a.queues).any(|q| q.name == name || q.url == name || q.arn == name),
+        "queue" => queues.contains(name),
+        "topic" => topics.contains(name),
+        "consumer-group" => groups.contains(name),
+        "sqs-queue" => sqs_queues.contains(name),
         _ => true,
     };
     for integration in registry {

@@ -6,20 +6,18 @@
 //! Series are paired by their `integration` label (or their whole label set when they have
 //! none), on the same server. Each comparison uses the newest sample.
 
+use plumbline_sdk::index::SeriesIndex;
 use plumbline_sdk::prelude::*;
 
 use crate::{ERROR_RATE, EVENT_BALANCE_UNMEASURED, EVENT_IMBALANCE, THROUGHPUT_DEVIATION, num, pct, series_key};
 
 pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
+    // Partner series are looked up by key (integration label) on the same server.
+    let partners = SeriesIndex::new(servers, |s| series_key(s, &[]));
     error_rate(audit, servers);
-    throughput(audit, servers);
-    event_balance(audit, servers);
-    balance_unmeasured(audit, servers, registry);
-}
-
-/// The series of `signal` on `server` whose key (integration label) is `key`.
-pub(crate) fn partner<'a>(server: &'a PrometheusServer, signal: &str, key: &str) -> Option<&'a Series> {
-    server.signal(signal)?.series.iter().find(|s| series_key(s, &[]) == key)
+    throughput(audit, servers, &partners);
+    event_balance(audit, servers, &partners);
+    balance_unmeasured(audit, servers, registry, &partners);
 }
 
 fn error_rate(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
@@ -52,11 +50,11 @@ fn error_rate(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
     }
 }
 
-fn throughput(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
+fn throughput(audit: &mut Audit<'_>, servers: &[PrometheusServer], partners: &SeriesIndex<'_>) {
     let limit = audit.params().f64("throughput-deviation");
     for (server, series) in series(servers, "throughput") {
         let key = series_key(series, &[]);
-        let Some(baseline) = partner(server, "throughput-baseline", &key) else { continue };
+        let Some(baseline) = partners.on(server, "throughput-baseline", &key) else { continue };
         let (Some(now), Some(then)) = (series.last(), baseline.last()) else { continue };
         if then <= 0.0 {
             continue;
@@ -89,11 +87,11 @@ fn throughput(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
     }
 }
 
-fn event_balance(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
+fn event_balance(audit: &mut Audit<'_>, servers: &[PrometheusServer], partners: &SeriesIndex<'_>) {
     let limit = audit.params().f64("event-balance");
     for (server, series) in series(servers, "events-produced") {
         let key = series_key(series, &[]);
-        let Some(consumed_series) = partner(server, "events-consumed", &key) else { continue };
+        let Some(consumed_series) = partners.on(server, "events-consumed", &key) else { continue };
         let (Some(produced), Some(consumed)) = (series.last(), consumed_series.last()) else { continue };
         if produced <= 0.0 {
             continue;
@@ -131,16 +129,24 @@ fn event_balance(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
 /// collected. By default (`balance-per-integration = true`) one finding per such integration;
 /// with `balance-per-integration = false` one per Prometheus server, and only when no
 /// integration has the pair at all (otherwise a note).
-fn balance_unmeasured(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
+fn balance_unmeasured(
+    audit: &mut Audit<'_>,
+    servers: &[PrometheusServer],
+    registry: &[Integration],
+    partners: &SeriesIndex<'_>,
+) {
     if servers.is_empty() {
         return;
     }
     let transports = audit.params().list("balance-transports").to_vec();
     let per_integration = audit.params().bool("balance-per-integration");
+    // Both series on one server.
     let paired = |id: &str| {
-        servers
+        let consumed = partners.per_server("events-consumed", id);
+        partners
+            .per_server("events-produced", id)
             .iter()
-            .any(|s| partner(s, "events-produced", id).is_some() && partner(s, "events-consumed", id).is_some())
+            .any(|(server, _)| consumed.iter().any(|(other, _)| std::ptr::eq(*server, *other)))
     };
     let brokered: Vec<&Integration> = registry
         .iter()

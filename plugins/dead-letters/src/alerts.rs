@@ -10,6 +10,11 @@ use plumbline_sdk::prelude::*;
 
 use crate::NO_DLQ_ALERT;
 
+/// How many dead-letter queues a message names, and the evidence lists (an estate can have
+/// tens of thousands; the rest are counted).
+const SHOWN: usize = 10;
+const EVIDENCE: usize = 100;
+
 pub fn audit(audit: &mut Audit<'_>, dead_letter_queues: &[String]) {
     if dead_letter_queues.is_empty() {
         return;
@@ -20,7 +25,7 @@ pub fn audit(audit: &mut Audit<'_>, dead_letter_queues: &[String]) {
         audit.note(format!(
             "No Prometheus was collected, so nothing shows whether the {} dead-letter queue(s) ({}) are alerted on.",
             dead_letter_queues.len(),
-            dead_letter_queues.join(", ")
+            sample(dead_letter_queues, SHOWN)
         ));
         return;
     }
@@ -36,7 +41,7 @@ pub fn audit(audit: &mut Audit<'_>, dead_letter_queues: &[String]) {
             continue;
         }
         let mut evidence = vec![
-            ("dead_letter_queues", dead_letter_queues.join(", ")),
+            ("dead_letter_queues", sample(dead_letter_queues, EVIDENCE)),
             ("alerting_rules", alerting.len().to_string()),
             ("alert_patterns", patterns.join(", ")),
         ];
@@ -56,7 +61,7 @@ pub fn audit(audit: &mut Audit<'_>, dead_letter_queues: &[String]) {
                 alerting.len(),
                 server.source,
                 dead_letter_queues.len(),
-                dead_letter_queues.join(", ")
+                sample(dead_letter_queues, SHOWN)
             ),
             evidence,
         );

@@ -7,7 +7,7 @@
 //! `_`) and a dead-letter suffix: `T.DLT`, `T-dlt`, `T.dlq`, `T-dead-letter`, `T.error`, ...
 //! Spring retry topics (`T-retry`, `T-retry-0`) are covered by the DLT of `T`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use plumbline_sdk::prelude::*;
 
@@ -21,6 +21,8 @@ pub fn audit(audit: &mut Audit<'_>, patterns: &[String]) -> Vec<String> {
     let mut uncovered_when_off: BTreeSet<String> = BTreeSet::new();
     for cluster in audit.kafka() {
         let dlts: Vec<&KafkaTopic> = cluster.topics.iter().filter(|t| is_dlt(t, patterns)).collect();
+        let dlt_names: HashSet<&str> = dlts.iter().map(|d| d.name.as_str()).collect();
+        let covering = Covering::new(dlts.iter().map(|d| d.name.as_str()));
         for topic in &dlts {
             audit.evaluated(1);
             found.push(format!("{} {}", cluster.source, topic.name));
@@ -32,13 +34,12 @@ pub fn audit(audit: &mut Audit<'_>, patterns: &[String]) -> Vec<String> {
             let consumed: BTreeSet<&str> = consumed_topics(group)
                 .into_iter()
                 .filter(|t| !t.starts_with("__"))
-                .filter(|t| !dlts.iter().any(|d| d.name == *t) && !is_dead_letter_name(t, patterns))
+                .filter(|t| !dlt_names.contains(t) && !is_dead_letter_name(t, patterns))
                 .collect();
             if consumed.is_empty() {
                 continue; // nothing consumed, or a group that only drains dead-letter topics
             }
-            let missing: Vec<&str> =
-                consumed.into_iter().filter(|t| !dlts.iter().any(|d| covers(&d.name, t))).collect();
+            let missing: Vec<&str> = consumed.into_iter().filter(|t| !covering.covers(t)).collect();
             if !require {
                 uncovered_when_off.extend(missing.iter().map(|t| format!("{}/{t}", cluster.source)));
                 continue;
@@ -80,12 +81,30 @@ const DLT_SUFFIXES: [&str; 8] =
     ["dlt", "dlq", "dead-letter", "dead_letter", "deadletter", "dead-letters", "dead", "error"];
 
 /// True when dead-letter topic `dlt` is the dead-letter topic of `topic`.
+#[cfg(test)]
 pub(crate) fn covers(dlt: &str, topic: &str) -> bool {
-    let base = strip_retry_suffix(topic);
-    let (dlt, base) = (dlt.to_ascii_lowercase(), base.to_ascii_lowercase());
-    dlt.strip_prefix(&base)
-        .and_then(|rest| rest.strip_prefix(['.', '-', '_']))
-        .is_some_and(|suffix| DLT_SUFFIXES.contains(&suffix))
+    Covering::new([dlt]).covers(topic)
+}
+
+/// The dead-letter topics of a cluster, by lowercase name, to find a topic's DLT by its possible
+/// names instead of comparing it with every DLT.
+struct Covering {
+    lowercase: HashSet<String>,
+}
+
+impl Covering {
+    fn new<'a>(dlts: impl IntoIterator<Item = &'a str>) -> Self {
+        Covering { lowercase: dlts.into_iter().map(str::to_ascii_lowercase).collect() }
+    }
+
+    /// True when one of the DLTs is `<topic>` (without a retry suffix), a separator (`.`, `-`,
+    /// `_`) and a dead-letter suffix, ignoring ASCII case.
+    fn covers(&self, topic: &str) -> bool {
+        let base = strip_retry_suffix(topic).to_ascii_lowercase();
+        ['.', '-', '_']
+            .iter()
+            .any(|sep| DLT_SUFFIXES.iter().any(|suffix| self.lowercase.contains(&format!("{base}{sep}{suffix}"))))
+    }
 }
 
 /// `orders-retry-0` → `orders` (Spring @RetryableTopic retry topics share the main topic's DLT).

@@ -10,8 +10,10 @@
 //! dead-letters *back* to the work queue's exchange does not make that work exchange a DLX, and
 //! the wait queue itself (it has a DLX) is no DLQ: its messages are retries in flight.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
+use plumbline_sdk::index::Index;
 use plumbline_sdk::prelude::*;
 
 use crate::{MESSAGES_IN_DLQ, RABBITMQ_NO_DLX, UNBOUNDED_REDELIVERY, is_dead_letter_name};
@@ -53,6 +55,9 @@ fn dead_letter_queues(broker: &RabbitmqBroker, patterns: &[String]) -> BTreeSet<
         .filter(|q| is_dead_letter_name(&q.name, patterns))
         .map(|q| (q.vhost.clone(), q.name.clone()))
         .collect();
+    let mut routes = Routes::new(broker);
+    // The queues that dead-letter through each (vhost, exchange), by name.
+    let mut senders: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
     for queue in &broker.queues {
         let Some(dlx) = queue.setting("x-dead-letter-exchange") else {
             continue;
@@ -64,12 +69,17 @@ fn dead_letter_queues(broker: &RabbitmqBroker, patterns: &[String]) -> BTreeSet<
             }
             continue;
         }
-        if returns_to_sender(broker, queue, dlx) {
+        if routes.returns_to_sender(queue, dlx) {
             continue;
         }
-        for target in routes(broker, &queue.vhost, dlx) {
-            // A queue that dead-letters onward itself is a retry/wait queue, not a DLQ.
-            if target.name != queue.name && target.setting("x-dead-letter-exchange").is_none() {
+        senders.entry((queue.vhost.as_str(), dlx)).or_default().push(queue.name.as_str());
+    }
+    // The result is a set, so the order the exchanges are visited in does not matter.
+    for ((vhost, dlx), names) in senders {
+        for target in routes.of(vhost, dlx).iter() {
+            // A queue that dead-letters onward itself is a retry/wait queue, not a DLQ; nor is a
+            // queue the DLQ of itself alone.
+            if target.setting("x-dead-letter-exchange").is_none() && names.iter().any(|n| *n != target.name) {
                 dlqs.insert((target.vhost.clone(), target.name.clone()));
             }
         }
@@ -77,42 +87,94 @@ fn dead_letter_queues(broker: &RabbitmqBroker, patterns: &[String]) -> BTreeSet<
     dlqs
 }
 
-/// Queues that exchange `exchange` routes to, following exchange-to-exchange bindings.
-fn routes<'a>(broker: &'a RabbitmqBroker, vhost: &str, exchange: &str) -> Vec<&'a RabbitmqQueue> {
-    let mut exchanges: BTreeSet<&str> = BTreeSet::from([exchange]);
-    loop {
-        let before = exchanges.len();
-        for binding in &broker.bindings {
-            if binding.vhost == vhost
-                && binding.destination_kind == "exchange"
-                && exchanges.contains(binding.source.as_str())
-            {
-                exchanges.insert(binding.destination.as_str());
-            }
-        }
-        if exchanges.len() == before {
-            break;
-        }
-    }
-    let names: BTreeSet<&str> = broker
-        .bindings
-        .iter()
-        .filter(|b| b.vhost == vhost && b.destination_kind == "queue" && exchanges.contains(b.source.as_str()))
-        .map(|b| b.destination.as_str())
-        .collect();
-    broker.queues.iter().filter(|q| q.vhost == vhost && names.contains(q.name.as_str())).collect()
+/// Where a broker's exchanges route, each (vhost, exchange) worked out once.
+struct Routes<'a> {
+    /// Exchange-to-exchange bindings: (vhost, source) → destination exchanges.
+    to_exchanges: Index<(&'a str, &'a str), &'a str>,
+    /// Exchange-to-queue bindings: (vhost, source) → destination queue names.
+    to_queues: Index<(&'a str, &'a str), &'a str>,
+    /// Queues by (vhost, name).
+    queues: Index<(&'a str, &'a str), &'a RabbitmqQueue>,
+    /// [`Routes::of`], by (vhost, exchange).
+    routed: HashMap<(&'a str, &'a str), Rc<[&'a RabbitmqQueue]>>,
+    /// [`Routes::returning`], by (vhost, exchange).
+    returning: HashMap<(&'a str, &'a str), Rc<HashSet<&'a str>>>,
 }
 
-/// True when `queue` dead-letters back to a queue that dead-letters into `queue`: the wait queue
-/// of a TTL retry loop, whose "dead-letter" exchange is really the work exchange.
-fn returns_to_sender(broker: &RabbitmqBroker, queue: &RabbitmqQueue, dlx: &str) -> bool {
-    routes(broker, &queue.vhost, dlx).into_iter().any(|sender| {
-        sender.name != queue.name
-            && sender
-                .setting("x-dead-letter-exchange")
-                .filter(|x| !x.is_empty())
-                .is_some_and(|x| routes(broker, &sender.vhost, x).iter().any(|q| q.name == queue.name))
-    })
+impl<'a> Routes<'a> {
+    fn new(broker: &'a RabbitmqBroker) -> Self {
+        let mut to_exchanges = Index::new();
+        let mut to_queues = Index::new();
+        for binding in &broker.bindings {
+            let key = (binding.vhost.as_str(), binding.source.as_str());
+            match binding.destination_kind.as_str() {
+                "exchange" => to_exchanges.insert(key, binding.destination.as_str()),
+                "queue" => to_queues.insert(key, binding.destination.as_str()),
+                _ => {}
+            }
+        }
+        let queues = broker.queues.iter().map(|q| ((q.vhost.as_str(), q.name.as_str()), q)).collect();
+        Routes { to_exchanges, to_queues, queues, routed: HashMap::new(), returning: HashMap::new() }
+    }
+
+    /// Queues that exchange `exchange` routes to, following exchange-to-exchange bindings.
+    fn of(&mut self, vhost: &'a str, exchange: &'a str) -> Rc<[&'a RabbitmqQueue]> {
+        if let Some(found) = self.routed.get(&(vhost, exchange)) {
+            return found.clone();
+        }
+        let mut exchanges: HashSet<&str> = HashSet::from([exchange]);
+        let mut todo = vec![exchange];
+        while let Some(source) = todo.pop() {
+            for &next in self.to_exchanges.get(&(vhost, source)) {
+                if exchanges.insert(next) {
+                    todo.push(next);
+                }
+            }
+        }
+        let names: BTreeSet<&str> = exchanges.iter().flat_map(|e| self.to_queues.get(&(vhost, *e))).copied().collect();
+        let found: Rc<[&RabbitmqQueue]> = names.iter().flat_map(|n| self.queues.get(&(vhost, *n))).copied().collect();
+        self.routed.insert((vhost, exchange), found.clone());
+        found
+    }
+
+    /// Names of the queues that some other queue `exchange` routes to dead-letters back to.
+    fn returning(&mut self, vhost: &'a str, exchange: &'a str) -> Rc<HashSet<&'a str>> {
+        if let Some(found) = self.returning.get(&(vhost, exchange)) {
+            return found.clone();
+        }
+        // The queues `exchange` routes to that dead-letter onward, by that onward exchange: the
+        // first two distinct names are all it takes to know whether one is not the queue itself.
+        let mut senders: HashMap<&str, [Option<&str>; 2]> = HashMap::new();
+        for sender in self.of(vhost, exchange).iter() {
+            let Some(onward) = sender.setting("x-dead-letter-exchange").filter(|x| !x.is_empty()) else {
+                continue;
+            };
+            let names = senders.entry(onward).or_default();
+            match names {
+                [None, _] => names[0] = Some(&sender.name),
+                [Some(first), None] if *first != sender.name => names[1] = Some(&sender.name),
+                _ => {}
+            }
+        }
+        // Visiting the onward exchanges in any order builds the same set.
+        let mut found = HashSet::new();
+        for (onward, names) in senders {
+            for back in self.of(vhost, onward).iter() {
+                if names.iter().flatten().any(|n| *n != back.name) {
+                    found.insert(back.name.as_str());
+                }
+            }
+        }
+        let found = Rc::new(found);
+        self.returning.insert((vhost, exchange), found.clone());
+        found
+    }
+
+    /// True when `queue` dead-letters back to a queue that dead-letters into `queue`: the wait
+    /// queue of a TTL retry loop, whose "dead-letter" exchange is really the work exchange.
+    fn returns_to_sender(&mut self, queue: &'a RabbitmqQueue, dlx: &'a str) -> bool {
+        self.returning(&queue.vhost, dlx).contains(queue.name.as_str())
+    }
 }
 
 fn report_missing_dlx(audit: &mut Audit<'_>, broker: &RabbitmqBroker, queue: &RabbitmqQueue) {

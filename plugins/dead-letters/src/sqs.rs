@@ -5,6 +5,8 @@
 //! (`dead_letter_sources`, or a `dead_letter_target_arn` naming its ARN) or when its name, without
 //! a `.fifo` suffix, matches `dlq-patterns`.
 
+use std::collections::HashSet;
+
 use plumbline_sdk::prelude::*;
 
 use crate::{EXCESSIVE_RETRIES, MESSAGES_IN_DLQ, SQS_NO_REDRIVE, is_dead_letter_name};
@@ -15,9 +17,12 @@ pub fn audit(audit: &mut Audit<'_>, patterns: &[String]) -> Vec<String> {
     let max_receive = audit.params().i64("max-receive-count");
     let mut found = Vec::new();
     for account in audit.sqs() {
+        // ARNs that some queue's redrive policy targets.
+        let targets: HashSet<&str> =
+            account.queues.iter().filter_map(|q| q.dead_letter_target_arn.as_deref()).collect();
         for queue in &account.queues {
             audit.evaluated(1);
-            if is_dead_letter_queue(&account, queue, patterns) {
+            if is_dead_letter_queue(&targets, queue, patterns) {
                 found.push(format!("{} {}", account.source, queue.name));
                 check_depth(audit, &account, queue, max_dead);
                 continue;
@@ -34,11 +39,10 @@ pub fn audit(audit: &mut Audit<'_>, patterns: &[String]) -> Vec<String> {
     found
 }
 
-fn is_dead_letter_queue(account: &SqsAccount, queue: &SqsQueue, patterns: &[String]) -> bool {
+/// `targets`: the dead-letter target ARNs of the account's redrive policies.
+fn is_dead_letter_queue(targets: &HashSet<&str>, queue: &SqsQueue, patterns: &[String]) -> bool {
     let base = queue.name.strip_suffix(".fifo").unwrap_or(&queue.name);
-    !queue.dead_letter_sources.is_empty()
-        || is_dead_letter_name(base, patterns)
-        || account.queues.iter().any(|q| q.dead_letter_target_arn.as_deref() == Some(queue.arn.as_str()))
+    !queue.dead_letter_sources.is_empty() || is_dead_letter_name(base, patterns) || targets.contains(queue.arn.as_str())
 }
 
 fn report_no_redrive(audit: &mut Audit<'_>, account: &SqsAccount, queue: &SqsQueue) {

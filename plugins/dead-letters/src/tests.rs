@@ -12,7 +12,7 @@
 //! - Config: Spring `default-requeue-rejected: true`, retry `max-attempts: 0`, resilience4j
 //!   `max-attempts: 15`, a producer `retries: 2147483647` (not a finding) and a placeholder.
 
-use plumbline_sdk::estate::{PrometheusRule, RuleKind};
+use plumbline_sdk::estate::{PrometheusRule, RabbitmqBinding, RabbitmqQueue, RuleKind};
 use plumbline_sdk::testing::{self, Fixture, rules_fired};
 use plumbline_sdk::{ParamValue, Section, Status, Verdict};
 
@@ -183,6 +183,30 @@ fn a_queue_bound_from_a_dead_letter_exchange_is_a_dlq_even_with_an_ordinary_name
     let verdict = testing::run::<DeadLetters>(&fixture, &[]);
     assert!(ids(&verdict, MESSAGES_IN_DLQ).contains(&"/app/holding-pen".to_string()));
     assert!(!ids(&verdict, RABBITMQ_NO_DLX).contains(&"/app/holding-pen".to_string()));
+}
+
+#[test]
+fn dead_letter_routing_is_judged_per_vhost() {
+    let mut fixture = estate();
+    let broker = &mut fixture.rabbitmq.as_mut().unwrap()[0];
+    // The same queues and bindings in a second vhost, except that nothing binds `app.dlx` to
+    // `parking` there.
+    let queues: Vec<_> = broker.queues.iter().map(|q| RabbitmqQueue { vhost: "/copy".into(), ..q.clone() }).collect();
+    let bindings: Vec<_> = broker
+        .bindings
+        .iter()
+        .filter(|b| b.destination != "parking")
+        .map(|b| RabbitmqBinding { vhost: "/copy".into(), ..b.clone() })
+        .collect();
+    broker.queues.extend(queues);
+    broker.bindings.extend(bindings);
+    let verdict = testing::run::<DeadLetters>(&fixture, &[]);
+    let dlqs = ids(&verdict, MESSAGES_IN_DLQ);
+    assert!(dlqs.contains(&"/app/parking".to_string()), "{dlqs:?}");
+    assert!(!dlqs.contains(&"/copy/parking".to_string()), "{dlqs:?}");
+    assert!(ids(&verdict, RABBITMQ_NO_DLX).contains(&"/copy/parking".to_string()));
+    // The TTL retry pair is recognised in both vhosts: neither wait queue is a DLQ.
+    assert!(!dlqs.iter().any(|id| id.ends_with("billing.wait")), "{dlqs:?}");
 }
 
 #[test]

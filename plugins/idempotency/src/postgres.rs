@@ -1,6 +1,6 @@
 //! PostgreSQL side of `idempotency`: tables that receive events and whether a unique key guards
 //! the event id (`no-unique-event-key`, `partial-unique-key`). Also the table lookups the
-//! registry side shares (`find_table`, `guard`).
+//! registry side shares (`Tables`, `guard`).
 //!
 //! A table receives events when the registry says so (an integration lists it as `table:<name>`
 //! or names it as `dedup_store`; its `idempotency_key` is then the column to guard), or, failing
@@ -8,6 +8,7 @@
 //! primary key, unique constraint or unique index, is not partial, and contains the column —
 //! composite keys such as `(tenant_id, event_id)` count.
 
+use plumbline_sdk::index::Index;
 use plumbline_sdk::prelude::*;
 
 use crate::{NO_UNIQUE_KEY, PARTIAL_KEY};
@@ -17,19 +18,35 @@ pub fn qualified(table: &PostgresTable) -> String {
     format!("{}.{}.{}", table.database, table.schema, table.name)
 }
 
-/// True when a registry reference (`payments`, `public.payments`, `acme.public.payments`) names
-/// `table`.
-pub fn table_matches(table: &PostgresTable, reference: &str) -> bool {
-    let reference = reference.trim();
-    reference == table.name || reference == format!("{}.{}", table.schema, table.name) || reference == qualified(table)
+/// The names a registry reference can give `table`: `payments`, `public.payments` and
+/// `acme.public.payments`.
+fn names(table: &PostgresTable) -> [String; 3] {
+    [table.name.clone(), format!("{}.{}", table.schema, table.name), qualified(table)]
 }
 
-/// The first table on any server that `reference` names, with its server.
-pub fn find_table<'a>(
-    servers: &'a [PostgresServer],
-    reference: &str,
-) -> Option<(&'a PostgresServer, &'a PostgresTable)> {
-    servers.iter().find_map(|server| server.tables.iter().find(|t| table_matches(t, reference)).map(|t| (server, t)))
+/// The tables of all servers, by every name a registry reference can give them.
+pub struct Tables<'a> {
+    by_name: Index<String, (&'a PostgresServer, &'a PostgresTable)>,
+}
+
+impl<'a> Tables<'a> {
+    pub fn new(servers: &'a [PostgresServer]) -> Self {
+        let mut by_name = Index::new();
+        for server in servers {
+            for table in &server.tables {
+                for name in names(table) {
+                    by_name.insert(name, (server, table));
+                }
+            }
+        }
+        Tables { by_name }
+    }
+
+    /// The first table (servers in order, then their tables) that `reference` names, with its
+    /// server.
+    pub fn find(&self, reference: &str) -> Option<(&'a PostgresServer, &'a PostgresTable)> {
+        self.by_name.first(reference.trim()).copied()
+    }
 }
 
 /// The column of `table` called `name` (case-insensitive), with its spelling in the catalog.
@@ -61,25 +78,41 @@ pub fn guard(table: &PostgresTable, column: &str) -> Guard {
     }
 }
 
-/// Integrations that say `table` receives their events (resource `table:` or `dedup_store`).
-fn integrations_on<'a>(registry: &'a [Integration], table: &PostgresTable) -> Vec<&'a Integration> {
-    registry
-        .iter()
-        .filter(|i| {
-            i.resources_of("table").any(|r| table_matches(table, r))
-                || i.dedup_store
-                    .as_deref()
-                    .and_then(|s| s.strip_prefix("table:"))
-                    .is_some_and(|r| table_matches(table, r))
-        })
-        .collect()
+/// Registry integrations by the (trimmed) table references they say receive their events:
+/// resources `table:<name>` and a `table:<name>` dedup store.
+struct Users<'a> {
+    registry: &'a [Integration],
+    by_reference: Index<&'a str, usize>,
+}
+
+impl<'a> Users<'a> {
+    fn new(registry: &'a [Integration]) -> Self {
+        let mut by_reference = Index::new();
+        for (at, integration) in registry.iter().enumerate() {
+            let store = integration.dedup_store.as_deref().and_then(|s| s.strip_prefix("table:"));
+            for reference in integration.resources_of("table").chain(store) {
+                by_reference.insert(reference.trim(), at);
+            }
+        }
+        Users { registry, by_reference }
+    }
+
+    /// Integrations that say `table` receives their events, in registry order.
+    fn of(&self, table: &PostgresTable) -> Vec<&'a Integration> {
+        let mut found: Vec<usize> =
+            names(table).iter().flat_map(|n| self.by_reference.get(n.as_str())).copied().collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|at| &self.registry[at]).collect()
+    }
 }
 
 pub fn audit_tables(audit: &mut Audit<'_>, servers: &[PostgresServer], registry: &[Integration]) {
     let defaults = audit.params().list("event-id-columns").to_vec();
+    let on = Users::new(registry);
     for server in servers {
         for table in &server.tables {
-            let users = integrations_on(registry, table);
+            let users = on.of(table);
             // Columns the registry declares as this table's idempotency key.
             let mut declared: Vec<&str> = Vec::new();
             for integration in &users {

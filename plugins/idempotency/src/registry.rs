@@ -10,18 +10,19 @@
 use plumbline_sdk::prelude::*;
 
 use crate::NO_DEDUP_STORE;
-use crate::postgres::{Guard, column, find_table, guard, qualified};
+use crate::postgres::{Guard, Tables, column, guard, qualified};
 
 /// `servers` is `Some` only when the PostgreSQL section was read successfully.
 pub fn audit_dedup_stores(audit: &mut Audit<'_>, registry: &[Integration], servers: Option<&[PostgresServer]>) {
+    let tables = servers.map(Tables::new);
     for integration in registry.iter().filter(|i| i.is_active()) {
         let store = integration.dedup_store.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let key = integration.idempotency_key.as_deref().map(str::trim).filter(|s| !s.is_empty());
         match store {
             None if integration.at_least_once() => {
                 audit.evaluated(1);
-                if let (Some(key), Some(servers)) = (key, servers)
-                    && let Some(table) = guarding_table(integration, key, servers)
+                if let (Some(key), Some(tables)) = (key, &tables)
+                    && let Some(table) = guarding_table(integration, key, tables)
                 {
                     audit.note(format!(
                         "integration `{}` has no dedup_store, but table `{table}` has a unique key on `{key}`, which deduplicates",
@@ -39,9 +40,9 @@ pub fn audit_dedup_stores(audit: &mut Audit<'_>, registry: &[Integration], serve
                     continue;
                 }
                 audit.evaluated(1);
-                if let (Some(reference), Some(servers)) = (table_ref, servers)
+                if let (Some(reference), Some(servers), Some(tables)) = (table_ref, servers, &tables)
                     && !servers.is_empty()
-                    && find_table(servers, reference).is_none()
+                    && tables.find(reference).is_none()
                 {
                     report_missing_table(audit, integration, store, reference, servers);
                 }
@@ -51,9 +52,9 @@ pub fn audit_dedup_stores(audit: &mut Audit<'_>, registry: &[Integration], serve
 }
 
 /// A listed table whose full unique key contains `key`, as `database.schema.name`.
-fn guarding_table(integration: &Integration, key: &str, servers: &[PostgresServer]) -> Option<String> {
+fn guarding_table(integration: &Integration, key: &str, tables: &Tables<'_>) -> Option<String> {
     integration.resources_of("table").find_map(|reference| {
-        let (_, table) = find_table(servers, reference)?;
+        let (_, table) = tables.find(reference)?;
         let col = column(table, key)?;
         matches!(guard(table, col), Guard::Full(_)).then(|| qualified(table))
     })

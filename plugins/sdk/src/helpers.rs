@@ -26,6 +26,16 @@ pub fn glob_any(patterns: &[String], text: &str) -> bool {
     patterns.iter().any(|p| glob(p, text))
 }
 
+/// Up to `max` of `items` joined with `, `, then `and N more`: names for a message or evidence
+/// that stay readable (and under the host's string limits) when an estate has thousands.
+pub fn sample<S: AsRef<str>>(items: &[S], max: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
+    match items.len().saturating_sub(max) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// Default name patterns of dead-letter queues and topics.
 pub const DEAD_LETTER_PATTERNS: [&str; 8] =
     ["*.dlq", "*-dlq", "*_dlq", "*.dlt", "*-dlt", "*dead-letter*", "*deadletter*", "*.dead"];
@@ -190,6 +200,15 @@ impl RabbitmqQueue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sample_names_the_first_items_and_counts_the_rest() {
+        use super::sample;
+        assert_eq!(sample(&["a", "b"], 3), "a, b");
+        assert_eq!(sample(&["a", "b", "c"], 3), "a, b, c");
+        assert_eq!(sample(&["a", "b", "c", "d", "e"], 3), "a, b, c and 2 more");
+        assert_eq!(sample::<&str>(&[], 3), "");
+    }
+
     use super::*;
 
     #[test]

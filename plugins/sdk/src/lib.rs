@@ -27,6 +27,7 @@ extern crate self as plumbline_sdk;
 
 mod audit;
 pub mod helpers;
+pub mod index;
 mod info;
 mod params;
 mod source;
@@ -66,7 +67,7 @@ pub mod estate {
 /// Everything a check usually needs, in one `use`.
 pub mod prelude {
     pub use crate::estate::*;
-    pub use crate::helpers::{glob, glob_any, looks_like_dead_letter, pair, series};
+    pub use crate::helpers::{glob, glob_any, looks_like_dead_letter, pair, sample, series};
     pub use crate::{Audit, Check, Info, ParamValue, RuleSpec, Section, Severity, Status, Subject};
 }
 

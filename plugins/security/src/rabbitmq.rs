@@ -6,6 +6,8 @@
 //! `clustering` (inter-node) and `http/prometheus` (metrics) listeners carry no client messages
 //! and are not judged for TLS.
 
+use std::collections::HashSet;
+
 use plumbline_sdk::prelude::*;
 
 use crate::{RABBIT_BROAD, RABBIT_GUEST, RABBIT_LISTENER, certs};
@@ -111,10 +113,11 @@ fn guest(audit: &mut Audit<'_>, broker: &RabbitmqBroker) {
 }
 
 fn permissions(audit: &mut Audit<'_>, broker: &RabbitmqBroker) {
+    let administrators: HashSet<&str> =
+        broker.users.iter().filter(|u| u.tags.iter().any(|t| t == "administrator")).map(|u| u.name.as_str()).collect();
     for permission in &broker.permissions {
         audit.evaluated(1);
-        let admin =
-            broker.users.iter().any(|u| u.name == permission.user && u.tags.iter().any(|t| t == "administrator"));
+        let admin = administrators.contains(permission.user.as_str());
         let everything = |p: &str| p.trim() == ".*";
         // guest is reported by `rabbitmq-guest-user`; administrators are meant to have everything.
         if admin

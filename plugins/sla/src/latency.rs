@@ -3,21 +3,23 @@
 //! broken), the newest p99 against twice its baseline (`latency-above-baseline`), and the newest
 //! retry ratio against 1 % (`retry-rate`).
 
+use plumbline_sdk::index::SeriesIndex;
 use plumbline_sdk::prelude::*;
 
-use crate::{LATENCY_ABOVE_BASELINE, P99_ABOVE_TARGET, RETRY_RATE, num, series_for, series_key, with_sla};
+use crate::{LATENCY_ABOVE_BASELINE, P99_ABOVE_TARGET, RETRY_RATE, num, series_key, with_sla};
 
-pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
-    above_target(audit, servers, registry);
-    above_baseline(audit, servers);
+/// `index`: every signal's series by [`series_key`] ([`crate::series_index`]).
+pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], index: &SeriesIndex<'_>, registry: &[Integration]) {
+    above_target(audit, index, registry);
+    above_baseline(audit, servers, index);
     retries(audit, servers);
 }
 
-fn above_target(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
+fn above_target(audit: &mut Audit<'_>, index: &SeriesIndex<'_>, registry: &[Integration]) {
     for integration in with_sla(registry) {
         let Some(sla) = &integration.sla else { continue };
         let Some(signal) = sla.measured_by.as_deref() else { continue };
-        let Some((server, series)) = series_for(servers, signal, &integration.id) else { continue };
+        let Some((server, series)) = index.first(signal, &integration.id) else { continue };
         let (Some(max), Some(last)) = (series.max(), series.last()) else { continue };
         audit.evaluated(1);
         let target = sla.latency_target_ms as f64 / 1000.0;
@@ -51,13 +53,11 @@ fn above_target(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &
     }
 }
 
-fn above_baseline(audit: &mut Audit<'_>, servers: &[PrometheusServer]) {
+fn above_baseline(audit: &mut Audit<'_>, servers: &[PrometheusServer], index: &SeriesIndex<'_>) {
     let factor = audit.params().f64("baseline-factor");
     for (server, series) in series(servers, "latency-p99-seconds") {
         let key = series_key(series);
-        let Some(baseline) =
-            server.signal("latency-baseline-seconds").and_then(|s| s.series.iter().find(|b| series_key(b) == key))
-        else {
+        let Some(baseline) = index.on(server, "latency-baseline-seconds", &key) else {
             continue;
         };
         let (Some(now), Some(usual)) = (series.last(), baseline.last()) else { continue };

@@ -10,6 +10,7 @@
 //!
 //! This file holds the check's description, rule ids and small formatting helpers.
 
+use plumbline_sdk::index::SeriesIndex;
 use plumbline_sdk::prelude::*;
 
 mod latency;
@@ -183,9 +184,10 @@ impl Check for Sla {
     fn run(audit: &mut Audit<'_>) {
         let servers = audit.prometheus();
         let registry: Vec<Integration> = audit.registry().into_iter().filter(Integration::is_active).collect();
+        let index = series_index(&servers);
         metrics::audit(audit, &servers, &registry);
-        latency::audit(audit, &servers, &registry);
-        registry::audit(audit, &servers, &registry);
+        latency::audit(audit, &servers, &index, &registry);
+        registry::audit(audit, &servers, &index, &registry);
     }
 }
 
@@ -203,13 +205,10 @@ pub(crate) fn series_key(series: &Series) -> String {
     series.label("integration").map(str::to_string).unwrap_or_else(|| series.label_text())
 }
 
-/// The series of `signal` (on any server) for integration `id`, with its server.
-pub(crate) fn series_for<'a>(
-    servers: &'a [PrometheusServer],
-    signal: &'a str,
-    id: &str,
-) -> Option<(&'a PrometheusServer, &'a Series)> {
-    series(servers, signal).find(|(_, s)| series_key(s) == id)
+/// Every signal's series by [`series_key`]: `first(signal, id)` is the series of `signal` (on any
+/// server) for integration `id`, with its server.
+pub(crate) fn series_index(servers: &[PrometheusServer]) -> SeriesIndex<'_> {
+    SeriesIndex::new(servers, series_key)
 }
 
 /// Active integrations that declare an SLA.

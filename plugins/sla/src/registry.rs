@@ -3,11 +3,13 @@
 //! behind them (`unmeasured-sla`), and SLAs that do not say what their latency spans
 //! (`no-definition`).
 
+use plumbline_sdk::index::SeriesIndex;
 use plumbline_sdk::prelude::*;
 
-use crate::{NO_DEFINITION, UNDEFINED_SLA, UNMEASURED_SLA, series_for};
+use crate::{NO_DEFINITION, UNDEFINED_SLA, UNMEASURED_SLA};
 
-pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[Integration]) {
+/// `index`: every signal's series by [`crate::series_key`] ([`crate::series_index`]).
+pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], index: &SeriesIndex<'_>, registry: &[Integration]) {
     let required = audit.params().list("require-sla").to_vec();
     let latency_signals = audit.params().list("latency-signals").to_vec();
     let prometheus = audit.is_available(Section::Prometheus);
@@ -15,7 +17,7 @@ pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[In
         audit.evaluated(1);
         let subject = || Subject::new("registry", "integration", &integration.id);
         let Some(sla) = &integration.sla else {
-            let measured = latency_signals.iter().find(|s| series_for(servers, s, &integration.id).is_some());
+            let measured = latency_signals.iter().find(|s| index.first(s, &integration.id).is_some());
             let reason = match (measured, glob_any(&required, &integration.id)) {
                 (Some(signal), _) => format!("its latency is measured by `{signal}`"),
                 (None, true) => "`require-sla` names it".to_string(),
@@ -45,7 +47,7 @@ pub fn audit(audit: &mut Audit<'_>, servers: &[PrometheusServer], registry: &[In
         }
         let problem = match sla.measured_by.as_deref() {
             None => "names no signal that measures it (`measured_by` is empty)".to_string(),
-            Some(signal) if prometheus && series_for(servers, signal, &integration.id).is_none() => {
+            Some(signal) if prometheus && index.first(signal, &integration.id).is_none() => {
                 if servers.iter().any(|s| s.signal(signal).is_some()) {
                     format!("is measured by `{signal}`, which has no series for it")
                 } else {

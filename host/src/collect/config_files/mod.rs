@@ -23,7 +23,6 @@ mod tests;
 use std::path::{Component, Path, PathBuf};
 
 use futures::StreamExt;
-use serde::Deserialize;
 
 use super::{CollectError, Collected};
 use crate::contract::estate::{ConfigEntry, ConfigFile};
@@ -48,20 +47,7 @@ const KAFKA_CLIENT_KEYS: [&str; 10] = [
     "transactional.id",
 ];
 
-/// A `[[sources.config-files]]` table.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ConfigFilesSource {
-    pub name: String,
-    /// Files or globs (`config/*.yml`, `services/**/application*.yml`).
-    pub paths: Vec<String>,
-    /// The service every file of this source configures; derived from each path when unset.
-    #[serde(default)]
-    pub service: Option<String>,
-    /// Where relative `paths` start; the current directory when unset.
-    #[serde(default)]
-    pub base_dir: Option<PathBuf>,
-}
+pub use super::settings::ConfigFilesSource;
 
 /// One key/value as a parser read it, before redaction. Deliberately not `Debug`: the value may
 /// be a secret, and it leaves this module only through [`ConfigEntry::redacted`].

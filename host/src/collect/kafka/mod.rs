@@ -49,100 +49,19 @@ mod client;
 mod configs;
 mod groups;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use serde::Deserialize;
 use tracing::Instrument;
 
 use super::{CollectError, Collected, expand_env};
 use crate::contract::estate::{KafkaBroker, KafkaCluster, KafkaConsumerGroup, KafkaPartitionOffset, KafkaTopic};
-use crate::snapshot::REDACTED;
 use client::{Layout, Probe, Watermarks};
 
-/// A `[[sources.kafka]]` table of `plumbline.toml`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct KafkaSource {
-    pub name: String,
-    /// `host:port[,host:port…]`.
-    pub bootstrap_servers: String,
-    /// `PLAINTEXT` (default), `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
-    #[serde(default = "default_protocol")]
-    pub security_protocol: String,
-    /// `PLAIN` (default with SASL), `SCRAM-SHA-256`, `SCRAM-SHA-512`, `OAUTHBEARER`, ...
-    #[serde(default)]
-    pub sasl_mechanism: Option<String>,
-    /// `${VAR}` references are expanded.
-    #[serde(default)]
-    pub sasl_username: Option<String>,
-    /// `${VAR}` references are expanded; never shown anywhere.
-    #[serde(default)]
-    pub sasl_password: Option<String>,
-    /// CA certificate(s) (PEM file) to verify the brokers with.
-    #[serde(default)]
-    pub ssl_ca_location: Option<String>,
-    /// Name suffixes (case-insensitive) of dead-letter topics; a pattern with `*` is a glob over
-    /// the whole name.
-    #[serde(default = "default_dead_letter_patterns")]
-    pub dead_letter_patterns: Vec<String>,
-    /// Also read internal topics (names starting with `__`).
-    #[serde(default)]
-    pub include_internal_topics: bool,
-    /// Topics to leave out; a trailing `*` matches any suffix.
-    #[serde(default)]
-    pub skip_topics: Vec<String>,
-    /// Time limit of each request to the cluster (1–300).
-    #[serde(default = "default_request_timeout")]
-    pub request_timeout_seconds: u64,
-    /// Consumer groups whose offsets are fetched at the same time (1–16).
-    #[serde(default = "default_parallelism")]
-    pub parallelism: usize,
-    /// Extra librdkafka client properties (e.g. `ssl.endpoint.identification.algorithm`);
-    /// `${VAR}` references are expanded. The read-only settings are applied after them.
-    #[serde(default)]
-    pub properties: BTreeMap<String, String>,
-}
-
-fn default_protocol() -> String {
-    "PLAINTEXT".into()
-}
-fn default_dead_letter_patterns() -> Vec<String> {
-    [".DLT", "-dlt", "-dlq", ".dlq", "-dead-letter", ".dead-letter"].map(String::from).to_vec()
-}
-fn default_request_timeout() -> u64 {
-    10
-}
-fn default_parallelism() -> usize {
-    4
-}
-
-impl std::fmt::Debug for KafkaSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let properties: BTreeMap<&str, &str> = self
-            .properties
-            .iter()
-            .map(|(k, v)| (k.as_str(), if is_secret_key(k) { REDACTED } else { v.as_str() }))
-            .collect();
-        f.debug_struct("KafkaSource")
-            .field("name", &self.name)
-            .field("bootstrap_servers", &self.bootstrap_servers)
-            .field("security_protocol", &self.security_protocol)
-            .field("sasl_mechanism", &self.sasl_mechanism)
-            .field("sasl_username", &self.sasl_username)
-            .field("sasl_password", &self.sasl_password.as_ref().map(|_| REDACTED))
-            .field("ssl_ca_location", &self.ssl_ca_location)
-            .field("dead_letter_patterns", &self.dead_letter_patterns)
-            .field("include_internal_topics", &self.include_internal_topics)
-            .field("skip_topics", &self.skip_topics)
-            .field("request_timeout_seconds", &self.request_timeout_seconds)
-            .field("parallelism", &self.parallelism)
-            .field("properties", &properties)
-            .finish()
-    }
-}
+pub use super::settings::KafkaSource;
+use super::settings::is_secret_key;
 
 /// librdkafka properties the collector sets itself, after `properties`: they keep it read-only
 /// and bounded. `group.id` is only ever set by [`groups`], per group.
@@ -271,15 +190,6 @@ impl Settings {
     fn scrub(&self, text: &str) -> String {
         crate::collect::secrets::scrub(text, &self.secrets)
     }
-}
-
-/// True for a config or property whose value is a secret (`sasl.password`, `ssl.key.password`,
-/// `sasl.jaas.config`, `sasl.oauthbearer.client.secret`, `ssl.keystore.key`, ...).
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    ["password", "secret", "jaas", "credential", "ssl.key.pem", "ssl.keystore.key", "private.key"]
-        .iter()
-        .any(|m| key.contains(m))
 }
 
 /// Reads one cluster. See the module documentation for what is read and how failures count.

@@ -385,7 +385,7 @@ fn settings_defaults_and_validation() {
 
 #[test]
 fn dead_letter_names_and_topic_filters() {
-    let patterns = default_dead_letter_patterns();
+    let patterns = crate::collect::settings::default_kafka_dead_letter_patterns();
     for name in ["orders.DLT", "orders.dlt", "orders-retry-dlt", "payments-dlq", "payments-DLQ", "x.dead-letter"] {
         assert!(is_dead_letter(name, &patterns), "{name}");
     }

@@ -43,63 +43,13 @@ mod read;
 use std::time::Duration;
 
 use futures::StreamExt;
-use serde::Deserialize;
 
-use super::{CollectError, Collected, display_url, expand_env};
+use super::{CollectError, Collected, expand_env};
 use crate::collect::secrets::scrub;
 use crate::contract::estate::{PrometheusServer, Signal};
-use crate::snapshot::REDACTED;
 use api::{Api, Auth, Failure};
 
-/// A `[[sources.prometheus]]` table of `plumbline.toml`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PrometheusSource {
-    pub name: String,
-    /// Base URL of the server, e.g. `http://127.0.0.1:9090` (a path prefix is kept). `${VAR}`
-    /// references are expanded; credentials in it are refused.
-    pub url: String,
-    /// HTTP basic auth, with `password`. `${VAR}` references are expanded.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// `${VAR}` references are expanded.
-    #[serde(default)]
-    pub password: Option<String>,
-    /// Sent as `Authorization: Bearer …` (instead of basic auth). `${VAR}` references are expanded.
-    #[serde(default)]
-    pub bearer_token: Option<String>,
-    /// Range-query resolution; default a 240th of the window, at least 15 s.
-    #[serde(default)]
-    pub step_seconds: Option<u64>,
-    /// Signal queries in flight at once, 1–32.
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-    /// Time for one HTTP request (and the queries' server-side `timeout`).
-    #[serde(default = "default_request_timeout")]
-    pub request_timeout_seconds: u64,
-    /// The queries that feed time-series signals.
-    #[serde(default)]
-    pub signals: Vec<SignalQuery>,
-}
-
-/// A `[[sources.prometheus.signals]]` table: a named PromQL query.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SignalQuery {
-    /// The signal's name, e.g. `queue-depth` (see the contract's `signal` for well-known names).
-    pub name: String,
-    pub query: String,
-    /// One sample at collection time instead of a range over the window.
-    #[serde(default)]
-    pub instant: bool,
-}
-
-fn default_concurrency() -> usize {
-    4
-}
-fn default_request_timeout() -> u64 {
-    20
-}
+pub use super::settings::{PrometheusSource, SignalQuery};
 
 const MAX_CONCURRENCY: usize = 32;
 /// Default range-query resolution: this many steps per window…
@@ -113,22 +63,6 @@ const BUILDINFO: &str = "/api/v1/status/buildinfo";
 const RULES: &str = "/api/v1/rules";
 const METADATA: &str = "/api/v1/metadata";
 const TARGETS: &str = "/api/v1/targets?state=active";
-
-impl std::fmt::Debug for PrometheusSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrometheusSource")
-            .field("name", &self.name)
-            .field("url", &display_url(&self.url))
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| REDACTED))
-            .field("bearer_token", &self.bearer_token.as_ref().map(|_| REDACTED))
-            .field("step_seconds", &self.step_seconds)
-            .field("concurrency", &self.concurrency)
-            .field("request_timeout_seconds", &self.request_timeout_seconds)
-            .field("signals", &self.signals)
-            .finish()
-    }
-}
 
 /// Reads one server; range queries cover the `window` before now. See the module documentation
 /// for what is read and how failures count.

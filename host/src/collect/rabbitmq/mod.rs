@@ -16,8 +16,9 @@
 //! 401 there is [`CollectError::Auth`]; `/api/queues` failing fails the source
 //! ([`CollectError::Read`]). Any other endpoint failing (e.g. 403 on `/api/users` for a
 //! `monitoring` user), a node without statistics, or the AMQP probe or login failing is a
-//! `problems` entry next to what was read. Messages show URLs through [`display_url`] and are
-//! scrubbed of the password; the user's password hash is only tested for emptiness.
+//! `problems` entry next to what was read. Messages show URLs through
+//! [`display_url`](super::display_url) and are scrubbed of the password; the user's password hash
+//! is only tested for emptiness.
 //!
 //! Not collected yet: `depth_history` (needs sampling across the observation window) and the
 //! disk size of nodes (the management API does not report it).
@@ -27,52 +28,15 @@ mod management;
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
-use super::{CollectError, Collected, display_url, expand_env};
+use super::{CollectError, Collected, expand_env};
 use crate::collect::secrets::scrub;
 use crate::contract::estate::{Listener, RabbitmqBroker};
-use crate::snapshot::REDACTED;
 use management::{Api, Failure};
 
-/// A `[[sources.rabbitmq]]` table of `plumbline.toml`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RabbitmqSource {
-    pub name: String,
-    /// Management API base URL, e.g. `http://127.0.0.1:15672` (credentials in it are ignored).
-    pub management_url: String,
-    /// AMQP listener to probe, e.g. `amqp://host:5672/%2f` or `amqps://host:5671/%2f`.
-    #[serde(default)]
-    pub amqp_url: Option<String>,
-    /// `${VAR}` references are expanded.
-    pub username: String,
-    /// `${VAR}` references are expanded.
-    pub password: String,
-    /// Items per request for the paged endpoints (`/api/queues`, `/api/exchanges`), 1–500.
-    #[serde(default = "default_page_size")]
-    pub page_size: u32,
-}
-
-fn default_page_size() -> u32 {
-    500
-}
+pub use super::settings::RabbitmqSource;
 
 /// The management API refuses pages larger than this.
 const MAX_PAGE_SIZE: u32 = 500;
-
-impl std::fmt::Debug for RabbitmqSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RabbitmqSource")
-            .field("name", &self.name)
-            .field("management_url", &display_url(&self.management_url))
-            .field("amqp_url", &self.amqp_url.as_deref().map(display_url))
-            .field("username", &self.username)
-            .field("password", &REDACTED)
-            .field("page_size", &self.page_size)
-            .finish()
-    }
-}
 
 /// Reads one broker. See the module documentation for what is read and how failures count.
 pub async fn collect(source: &RabbitmqSource) -> Result<Collected<RabbitmqBroker>, CollectError> {

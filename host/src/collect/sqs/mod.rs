@@ -39,87 +39,14 @@ mod queue;
 use std::collections::{BTreeMap, HashSet};
 
 use futures::StreamExt;
-use serde::Deserialize;
 use tracing::Instrument;
 
 use super::{CollectError, Collected};
 use crate::collect::secrets::scrub;
 use crate::contract::estate::{SqsAccount, SqsQueue};
-use crate::snapshot::REDACTED;
 use client::{Failure, Target};
 
-/// A `[[sources.sqs]]` table of `plumbline.toml`.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SqsSource {
-    pub name: String,
-    /// AWS region; default: the standard chain, else `us-east-1`.
-    #[serde(default)]
-    pub region: Option<String>,
-    /// Endpoint override, e.g. `http://127.0.0.1:4566`; default: the region's SQS endpoint.
-    #[serde(default)]
-    pub endpoint_url: Option<String>,
-    /// Profile of the shared AWS config files; its credentials only, and its region by default.
-    #[serde(default)]
-    pub profile: Option<String>,
-    /// With `secret-access-key`; `${VAR}` references are expanded. Default: the standard chain.
-    #[serde(default)]
-    pub access_key_id: Option<String>,
-    /// `${VAR}` references are expanded.
-    #[serde(default)]
-    pub secret_access_key: Option<String>,
-    /// For temporary credentials; `${VAR}` references are expanded.
-    #[serde(default)]
-    pub session_token: Option<String>,
-    /// Only queues whose name starts with this.
-    #[serde(default)]
-    pub queue_name_prefix: Option<String>,
-    /// Queue URLs per `ListQueues` page, 1–1000.
-    #[serde(default = "default_page_size")]
-    pub page_size: u32,
-    /// `GetQueueAttributes` calls in flight at once, 1–64.
-    #[serde(default = "default_concurrency")]
-    pub concurrency: usize,
-    /// Time limit of one API call, retries included, 1–300 s.
-    #[serde(default = "default_request_timeout")]
-    pub request_timeout_seconds: u64,
-    /// Tries per API call (1 = no retry), 1–10.
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
-}
-
-fn default_page_size() -> u32 {
-    1000
-}
-fn default_concurrency() -> usize {
-    8
-}
-fn default_request_timeout() -> u64 {
-    10
-}
-fn default_max_attempts() -> u32 {
-    3
-}
-
-impl std::fmt::Debug for SqsSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |value: &Option<String>| value.as_ref().map(|_| REDACTED);
-        f.debug_struct("SqsSource")
-            .field("name", &self.name)
-            .field("region", &self.region)
-            .field("endpoint_url", &self.endpoint_url.as_deref().map(super::display_url))
-            .field("profile", &self.profile)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &hidden(&self.secret_access_key))
-            .field("session_token", &hidden(&self.session_token))
-            .field("queue_name_prefix", &self.queue_name_prefix)
-            .field("page_size", &self.page_size)
-            .field("concurrency", &self.concurrency)
-            .field("request_timeout_seconds", &self.request_timeout_seconds)
-            .field("max_attempts", &self.max_attempts)
-            .finish()
-    }
-}
+pub use super::settings::SqsSource;
 
 impl SqsSource {
     fn validate(&self) -> Result<(), CollectError> {
