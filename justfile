@@ -46,7 +46,7 @@ fuzz SECONDS="30":
 install:
     cargo install --locked --path host
 
-# Benchmarks, not part of `test` (about 15 minutes): Wasm vs native checks, a Rego peer, scale up
+# Benchmarks, not part of `test` (3–7 minutes): Wasm vs native checks, a Rego peer, scale up
 # to 1M resources, start-up, collection from the local servers. Writes bench/results/results.md
 # and docs/performance-scale.png (see docs/performance.md). `just bench --quick` for a short look.
 bench *ARGS: build services

@@ -21,7 +21,12 @@ pub struct WasmRunner {
 impl WasmRunner {
     /// A runtime with the default limits whose compile cache lives in `cache_dir`.
     pub fn new(cache_dir: &Path) -> anyhow::Result<Self> {
-        let runtime = Runtime::new(CompileCache::new(Some(cache_dir.to_path_buf())), Limits::default())
+        Self::with_limits(cache_dir, Limits::default())
+    }
+
+    /// A runtime with `limits` for every check.
+    pub fn with_limits(cache_dir: &Path, limits: Limits) -> anyhow::Result<Self> {
+        let runtime = Runtime::new(CompileCache::new(Some(cache_dir.to_path_buf())), limits)
             .map_err(|e| anyhow::anyhow!("{e:#}"))?;
         Ok(WasmRunner { runtime, plugins: plumbline::bundled::plugins() })
     }

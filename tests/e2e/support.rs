@@ -16,10 +16,21 @@ impl Run {
     }
 }
 
-/// Runs `plumbline` with `args` and a private cache directory.
+/// Runs `plumbline` with `args` and a private cache directory, isolated from the developer's own
+/// setup: no installed packs or trusted keys (the data directory points into the scratch cache),
+/// no history location or log level from the environment.
 pub fn plumbline(cache: &Path, args: &[&str]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline"));
-    command.args(args).arg("--cache-dir").arg(cache).env_remove("PLUMBLINE_LOG").current_dir(repo_root());
+    command
+        .args(args)
+        .arg("--cache-dir")
+        .arg(cache)
+        .env("XDG_DATA_HOME", cache.join("no-data-home"))
+        .env_remove("PLUMBLINE_LOG")
+        .env_remove("PLUMBLINE_HISTORY")
+        .env_remove("PLUMBLINE_PACK_STORE")
+        .env_remove("PLUMBLINE_KEYS_DIR")
+        .current_dir(repo_root());
     run(command)
 }
 

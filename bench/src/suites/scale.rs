@@ -1,12 +1,21 @@
 //! Scale: at each estate size, the time to load (read, hash, parse, redact) the snapshot file
 //! alone, the eight checks on the loaded snapshot, and the whole `plumbline audit` process with
 //! its peak RSS. Targets: audit ≤ 2× parse, peak RSS ≤ 2× file size, cost linear in resources.
+//!
+//! Both run with a per-check memory limit of [`MEMORY_MIB`] and a deadline of
+//! [`TIMEOUT_SECONDS`] instead of the defaults (256 MiB, 10 s), which guard against hostile
+//! checks and are too small for the largest estates: what is measured is the whole cost, not
+//! where a limit cut it short. A user auditing 1M resources raises them the same way.
 
 use std::time::{Duration, Instant};
 
 use super::{Env, Results, ScalePoint, size_label};
 use crate::measure::{fmt_duration, fmt_mb, median_of, median_process};
 use crate::wasm::WasmRunner;
+
+/// Limits of the scale runs (see the module comment), in-process and in `plumbline.toml`.
+pub const MEMORY_MIB: u64 = 2048;
+pub const TIMEOUT_SECONDS: u64 = 300;
 
 /// Sizes with a target in the table (the others only draw the curve).
 const TARGET_SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
@@ -20,7 +29,15 @@ fn runs(resources: usize) -> usize {
 }
 
 pub fn run(env: &Env, sizes: &[usize], results: &mut Results) -> anyhow::Result<()> {
-    let runner = WasmRunner::new(&env.cache)?;
+    let limits = plumbline::runtime::Limits {
+        memory_bytes: (MEMORY_MIB << 20) as usize,
+        timeout: Duration::from_secs(TIMEOUT_SECONDS),
+        ..Default::default()
+    };
+    let runner = WasmRunner::with_limits(&env.cache, limits)?;
+    let config = env.work.join("scale-limits.toml");
+    std::fs::create_dir_all(&env.work)?;
+    std::fs::write(&config, format!("[limits]\nmemory-mib = {MEMORY_MIB}\ntimeout-seconds = {TIMEOUT_SECONDS}\n"))?;
     let mut table = String::from(
         "| resources | file | load (parse) | 8 checks in-process | `plumbline audit` process | audit / parse | peak RSS | RSS / file | findings |\n\
          |---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
@@ -52,7 +69,7 @@ pub fn run(env: &Env, sizes: &[usize], results: &mut Results) -> anyhow::Result<
         drop((snapshot, outcomes));
         let process = median_process(runs(n), &[0, 1, 3], || {
             let mut command = env.plumbline();
-            command.arg("audit").arg("--snapshot").arg(&path).args(["--format", "json"]);
+            command.arg("audit").arg("--snapshot").arg(&path).args(["--format", "json"]).arg("--config").arg(&config);
             command.arg("--cache-dir").arg(&env.cache);
             command
         })?;
@@ -101,7 +118,9 @@ pub fn run(env: &Env, sizes: &[usize], results: &mut Results) -> anyhow::Result<
         results.scale.push(point);
     }
     linearity(results);
-    results.details.push(("Scale".into(), table));
+    results
+        .details
+        .push((format!("Scale (per-check limits raised to {MEMORY_MIB} MiB and {TIMEOUT_SECONDS} s)"), table));
     Ok(())
 }
 
