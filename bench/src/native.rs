@@ -52,10 +52,18 @@ pub fn fixture(json: &[u8]) -> anyhow::Result<Fixture> {
 
 /// The sorted keys of a native verdict's findings.
 pub fn keys(verdict: &Verdict) -> Vec<Key> {
-    let mut keys: Vec<Key> = verdict
-        .findings
+    sorted_keys(&verdict.findings, |f| (&f.rule, &f.subject.source, &f.subject.kind, &f.subject.id))
+}
+
+/// The sorted (rule, source, kind, id) keys of `findings` (native or Wasm: their finding types
+/// differ, `parts` reads the four fields).
+pub fn sorted_keys<F>(findings: &[F], parts: impl Fn(&F) -> (&String, &String, &String, &String)) -> Vec<Key> {
+    let mut keys: Vec<Key> = findings
         .iter()
-        .map(|f| (f.rule.clone(), f.subject.source.clone(), f.subject.kind.clone(), f.subject.id.clone()))
+        .map(|f| {
+            let (rule, source, kind, id) = parts(f);
+            (rule.clone(), source.clone(), kind.clone(), id.clone())
+        })
         .collect();
     keys.sort();
     keys

@@ -56,11 +56,5 @@ impl WasmRunner {
 
 /// The sorted keys of an outcome's findings.
 pub fn keys(outcome: &CheckOutcome) -> Vec<Key> {
-    let mut keys: Vec<Key> = outcome
-        .findings
-        .iter()
-        .map(|f| (f.rule.clone(), f.subject.source.clone(), f.subject.kind.clone(), f.subject.id.clone()))
-        .collect();
-    keys.sort();
-    keys
+    crate::native::sorted_keys(&outcome.findings, |f| (&f.rule, &f.subject.source, &f.subject.kind, &f.subject.id))
 }
