@@ -8,6 +8,7 @@ mod collect;
 mod examples;
 mod formats;
 mod history;
+mod host_bounds;
 mod html;
 mod input;
 mod limits;

@@ -5,8 +5,9 @@ use sha2::{Digest, Sha256};
 
 use super::suppress::{SuppressionRef, SuppressionReport};
 use crate::contract::types::{Finding, Severity, Status};
+use crate::outcome::ReadState;
 use crate::outcome::{CheckOutcome, PluginMeta};
-use crate::runtime::{ReadState, status_name};
+use crate::runtime::status_name;
 use crate::snapshot::Loaded;
 
 pub const SCHEMA: &str = "plumbline-report/1";
@@ -127,11 +128,13 @@ pub struct CheckReport {
     pub findings: Vec<FindingReport>,
 }
 
+/// The reads of one section that went one way, and how many read calls that was.
 #[derive(Debug, Serialize)]
 pub struct SectionRead {
     pub section: &'static str,
     #[serde(flatten)]
     pub state: ReadState,
+    pub reads: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -310,7 +313,7 @@ impl CheckReport {
             sections_read: outcome
                 .reads
                 .into_iter()
-                .map(|(s, state)| SectionRead { section: s.name(), state })
+                .map(|r| SectionRead { section: r.section.name(), state: r.state, reads: r.count })
                 .collect(),
             error: outcome.error,
             notes: outcome.notes,

@@ -51,6 +51,7 @@ pub fn describe(
     let started = Instant::now();
     let mut store = Store::new(engine, CheckState::new(snapshot, limits));
     store.limiter(|state| &mut state.limiter);
+    store.set_max_component_handles(super::host::MAX_COMPONENT_HANDLES);
     store.epoch_deadline_trap();
     let result = (|| -> Result<(Plugin, CheckInfo), String> {
         apply(&mut store, limits)?;
@@ -105,11 +106,12 @@ impl Described {
                 .map_err(|e| explain(&store, e, limits, Some(&info.id)))
         })();
         forward_output(&store, &meta.origin);
-        let reads = std::mem::take(&mut store.data_mut().reads);
+        let reads = store.data_mut().reads.take();
         let duration = elapsed + started.elapsed();
         match result {
             Ok(verdict) => {
-                let settled = settle(&info, verdict, &reads, limits);
+                let states: Vec<_> = reads.iter().map(|r| (r.section, r.state.clone())).collect();
+                let settled = settle(&info, verdict, &states, limits);
                 CheckOutcome {
                     plugin: meta,
                     info: Some(info),

@@ -2,7 +2,9 @@
 //! snapshot. A section is lowered into the check's memory straight from the shared snapshot —
 //! no host-side copy first, since an estate can be gigabytes and one check per core reads it at
 //! once. Reads are refused until `describe` has answered, and for sections not declared; every
-//! read is recorded with how it went.
+//! read is counted in the check's read log (`host::ReadLog`: one entry per section and outcome,
+//! so a guest reading in a loop costs the host a counter and, for an unreadable section, one
+//! transient copy of the reason).
 //!
 //! These functions are defined by hand rather than through the bindings' generated
 //! `estate::add_to_linker`, whose host trait must return owned `Vec`s (a full clone per read).
@@ -16,10 +18,11 @@ use wasmtime::StoreContextMut;
 use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LowerContext};
 use wasmtime::component::{ComponentType, Linker, LinkerInstance, Lower};
 
-use super::host::{CheckState, ReadState};
+use super::host::CheckState;
 use crate::contract::estate::SectionError;
 use crate::contract::types::Section;
-use crate::snapshot::{Availability, Snapshot};
+use crate::outcome::ReadState;
+use crate::snapshot::Snapshot;
 
 /// Defines `plumbline:audit/estate@<VERSION>` in `linker`.
 pub fn add_to_linker(linker: &mut Linker<CheckState>) -> wasmtime::Result<()> {
@@ -59,22 +62,12 @@ fn serve<T>(
     pick: fn(&Snapshot) -> Option<&[T]>,
 ) -> Result<InPlace<T>, SectionError> {
     let declared = state.declared.as_ref().is_some_and(|d| d.contains(&section));
-    let (result, read) = if !declared {
-        (Err(SectionError::NotDeclared), ReadState::NotDeclared)
-    } else {
-        let data = InPlace { snapshot: state.snapshot.clone(), pick };
-        match state.snapshot.availability(section) {
-            Availability::Full => (Ok(data), ReadState::Available),
-            Availability::Partial(reason) => (Ok(data), ReadState::Partial(reason)),
-            Availability::Unavailable(reason) => {
-                (Err(SectionError::Unavailable(reason.clone())), ReadState::Unavailable(reason))
-            }
-            Availability::NotCollected => (Err(SectionError::NotCollected), ReadState::NotCollected),
-        }
-    };
-    tracing::debug!(section = section.name(), state = ?read, "section read");
-    state.reads.push((section, read));
-    result
+    match state.reads.record(section, declared, &state.snapshot) {
+        ReadState::Available | ReadState::Partial(_) => Ok(InPlace { snapshot: state.snapshot.clone(), pick }),
+        ReadState::Unavailable(reason) => Err(SectionError::Unavailable(reason.clone())),
+        ReadState::NotCollected => Err(SectionError::NotCollected),
+        ReadState::NotDeclared => Err(SectionError::NotDeclared),
+    }
 }
 
 /// A list of the snapshot, lowered as `list<T>` from where it lies (an absent list is empty).

@@ -23,9 +23,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, InstancePre, Linker};
 
+pub use crate::outcome::{ReadState, SectionReads};
 pub use cache::{CacheStatus, CompileCache};
 pub use check::{Mode, Overrides};
-pub use host::ReadState;
 pub use inspect::{InspectError, inspect};
 pub use limits::{LimitOverride, LimitPolicy, Limits};
 pub use verdict::{Settled, cut_text, settle, status_name, validate_info};

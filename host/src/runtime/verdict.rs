@@ -10,8 +10,8 @@
 
 use crate::contract::types::{CheckInfo, Finding, ParamValue, Section, Status, Verdict};
 
-use super::host::ReadState;
 use super::limits::{Limits, key, raise_hint};
+use crate::outcome::ReadState;
 
 /// A verdict after the host has held it to the limits and the contract.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::{Esc, SEVERITIES, prose, shorten, text};
+use crate::outcome::ReadState;
 use crate::report::model::{CheckReport, Report};
-use crate::runtime::ReadState;
 
 /// Notes shown per check; the JSON report has them all.
 const MAX_NOTES: usize = 20;
