@@ -15,6 +15,7 @@ use sha2::Digest;
 use crate::config::Config;
 use crate::contract::types::{CheckInfo, ParamValue, Severity};
 use crate::outcome::CheckOutcome;
+use crate::report::untrusted::{self, Line};
 use crate::report::{
     Catalog, Date, PackRef, Policy, Report, SarifOptions, Trend, render_html, render_json, render_junit,
     render_markdown, render_sarif, render_text,
@@ -319,9 +320,15 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Checks { command: ChecksCommand::List(plugins) } => {
             let described = describe(&plugins)?;
             let mut out = String::new();
-            let width = described.iter().map(|(_, i)| i.id.len()).max().unwrap_or(2);
+            let width = described.iter().map(|(_, i)| untrusted::line(&i.id).chars().count()).max().unwrap_or(2);
             for (origin, info) in &described {
-                out.push_str(&format!("{:width$}  {:8}  {}  ({origin})\n", info.id, info.version, info.question));
+                out.push_str(&format!(
+                    "{:width$}  {:8}  {}  ({})\n",
+                    Line(&info.id),
+                    Line(&info.version),
+                    Line(&info.question),
+                    Line(origin)
+                ));
             }
             print(&out)?;
             Ok(0)
@@ -422,15 +429,15 @@ fn audit(args: AuditArgs) -> Result<i32> {
         .flatten();
     let base_dir = std::env::current_dir().ok();
     // Files first, so a file that cannot be written is reported (exit 2) before stdout is used.
-    // Files never get colour codes; stdout keeps them only on a terminal (anstream).
+    // Files never get colour codes, nor any other control; stdout keeps colour only on a terminal.
     for (format, path) in &files {
         let rendered = render(*format, &report, &catalog, base_dir.as_deref(), trend.as_ref())?;
-        std::fs::write(path, strip_ansi(&rendered))
+        std::fs::write(path, file_safe(*format, &rendered).as_bytes())
             .with_context(|| format!("cannot write report to {}", path.display()))?;
     }
     let rendered = render(stdout_format, &report, &catalog, base_dir.as_deref(), trend.as_ref())?;
     match &args.output {
-        Some(path) => std::fs::write(path, strip_ansi(&rendered))
+        Some(path) => std::fs::write(path, file_safe(stdout_format, &rendered).as_bytes())
             .with_context(|| format!("cannot write report to {}", path.display()))?,
         None => print(&rendered)?,
     }
@@ -491,26 +498,39 @@ fn describe_with(runtime: &Runtime, sources: &[PluginSource]) -> Vec<CheckOutcom
     runtime.audit(sources, Arc::new(crate::snapshot::Snapshot::empty()), &Mode::DescribeOnly)
 }
 
+/// `checks show`: every text the check wrote about itself, neutralised (one line each).
 fn show(origin: &str, info: &CheckInfo) -> String {
-    let mut out = format!("{} {} — {}\n{}\nfrom: {origin}\n", info.id, info.version, info.title, info.question);
+    let mut out = format!(
+        "{} {} — {}\n{}\nfrom: {}\n",
+        Line(&info.id),
+        Line(&info.version),
+        Line(&info.title),
+        Line(&info.question),
+        Line(origin)
+    );
     let sections: Vec<&str> = info.sections.iter().map(|s| s.name()).collect();
     out.push_str(&format!("reads: {}\n\nrules:\n", sections.join(", ")));
     for rule in &info.rules {
-        out.push_str(&format!("  {} [{}] {}\n", rule.id, rule.default_severity.name(), rule.title));
+        out.push_str(&format!("  {} [{}] {}\n", Line(&rule.id), rule.default_severity.name(), Line(&rule.title)));
         if !rule.description.is_empty() {
-            out.push_str(&format!("    why: {}\n", rule.description));
+            out.push_str(&format!("    why: {}\n", Line(&rule.description)));
         }
         if !rule.remediation.is_empty() {
-            out.push_str(&format!("    fix: {}\n", rule.remediation));
+            out.push_str(&format!("    fix: {}\n", Line(&rule.remediation)));
         }
         for reference in &rule.references {
-            out.push_str(&format!("    see: {reference}\n"));
+            out.push_str(&format!("    see: {}\n", Line(reference)));
         }
     }
     if !info.params.is_empty() {
         out.push_str("\nparameters (override in plumbline.toml under [checks.<id>.params]):\n");
         for param in &info.params {
-            out.push_str(&format!("  {} = {}\n    {}\n", param.name, param_text(&param.default), param.description));
+            out.push_str(&format!(
+                "  {} = {}\n    {}\n",
+                Line(&param.name),
+                Line(&param_text(&param.default)),
+                Line(&param.description)
+            ));
         }
     }
     out
@@ -526,16 +546,17 @@ fn param_text(value: &ParamValue) -> String {
     }
 }
 
-/// Writes to stdout through anstream (colours stripped when not a terminal); a closed pipe is
+/// Writes `text` to stdout in one piece, through the output filter (`untrusted::output`): SGR
+/// colour codes are kept only where anstream would keep them (a terminal, unless NO_COLOR), and
+/// every other control or escape sequence is escaped visibly, whoever wrote it. A closed pipe is
 /// not an error worth a panic.
-/// Writes `text` to stdout in one piece (colour codes kept only where anstream would keep them).
 fn print(text: &str) -> Result<()> {
     let stdout = std::io::stdout();
     let colour = matches!(
         anstream::AutoStream::choice(&stdout),
         anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
     );
-    let text = if colour { std::borrow::Cow::Borrowed(text) } else { std::borrow::Cow::Owned(strip_ansi(text)) };
+    let text = untrusted::output(text, colour);
     let mut out = stdout.lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -543,19 +564,11 @@ fn print(text: &str) -> Result<()> {
     }
 }
 
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
+/// A rendered report as it goes into a file: no colour and no raw control for the human-readable
+/// formats (`untrusted::output`); JSON and SARIF as written (their strings are exact, and escaped).
+fn file_safe(format: Format, rendered: &str) -> std::borrow::Cow<'_, str> {
+    match format {
+        Format::Json | Format::Sarif => std::borrow::Cow::Borrowed(rendered),
+        Format::Text | Format::Markdown | Format::Junit | Format::Html => untrusted::output(rendered, false),
     }
-    out
 }

@@ -5,6 +5,7 @@ mod audit;
 mod authoring;
 mod cache;
 mod collect;
+mod escapes;
 mod examples;
 mod formats;
 mod history;

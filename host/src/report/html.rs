@@ -5,7 +5,8 @@
 //!
 //! Safe to open from anywhere: nothing is loaded from the network (inline CSS and JS only, a
 //! Content-Security-Policy that forbids every other load), and every string that came from the
-//! snapshot or a check is escaped ([`Esc`]). Rule references are shown as text, never as links.
+//! snapshot or a check is escaped ([`Esc`]), its controls, escape sequences and bidi overrides
+//! shown as visible escapes (`untrusted`). Rule references are shown as text, never as links.
 //! The filters (`html/filter.js`) are driven by the URL fragment (`#severity=critical&check=acks`);
 //! without JavaScript the filter bar stays hidden and everything is shown.
 //!
@@ -25,6 +26,7 @@ use std::fmt::{self, Write};
 use super::Catalog;
 use super::model::Report;
 use super::text::format_utc;
+use super::untrusted::{Mode, replacement};
 
 /// Upper bound of the rendered size in bytes.
 pub const HTML_LIMIT: usize = 5 * 1024 * 1024;
@@ -222,32 +224,32 @@ fn summary(out: &mut String, report: &Report) {
     out.push_str("</p>\n</section>\n");
 }
 
-/// Escapes text for HTML element content and quoted attribute values. Control characters that
-/// HTML cannot carry become U+FFFD.
+/// Escapes text for HTML element content and quoted attribute values. Line feeds stay; other
+/// controls, escape sequences and bidi overrides become visible escapes (`untrusted`, block mode).
 pub(crate) struct Esc<'a>(pub &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || replacement(c, Mode::Block).is_some();
         let mut rest = self.0;
-        while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || is_bad_control(c)) {
+        while let Some(at) = rest.find(special) {
             f.write_str(&rest[..at])?;
             let c = rest[at..].chars().next().unwrap_or('\u{fffd}');
-            f.write_str(match c {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => "\u{fffd}",
-            })?;
+            match c {
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '"' => f.write_str("&quot;")?,
+                '\'' => f.write_str("&#39;")?,
+                c => match replacement(c, Mode::Block) {
+                    Some(with) => write!(f, "{with}")?,
+                    None => f.write_str("\u{fffd}")?,
+                },
+            }
             rest = &rest[at + c.len_utf8()..];
         }
         f.write_str(rest)
     }
-}
-
-fn is_bad_control(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\n' | '\t' | '\r')) || c == '\u{2028}' || c == '\u{2029}'
 }
 
 /// Percent-encodes a value for the URL fragment the filters read (then escape it for the attribute).

@@ -7,11 +7,16 @@
 //! The document follows the Jenkins xunit `junit-10.xsd` (tests/schemas/), which is what most
 //! readers accept. It is written by hand rather than with `quick-junit`, because that crate always
 //! puts a `skipped` attribute on `<testsuites>`, which the schema does not allow.
+//!
+//! Text from checks and snapshots is XML-escaped and neutralised (`untrusted`): CI log views print
+//! these messages to a terminal, so controls, escape sequences and bidi overrides are written as
+//! visible escapes, never raw and never as character references that a parser would turn back.
 
 use std::fmt::Write;
 
 use super::Catalog;
 use super::model::{CheckReport, FindingReport, Report};
+use super::untrusted::{self, Line, Mode};
 use crate::contract::types::Rule;
 
 /// Renders the report as JUnit XML (UTF-8, ending in a newline).
@@ -112,7 +117,12 @@ fn suite<'a>(check: &'a CheckReport, rules: &'a [Rule]) -> Suite<'a> {
 }
 
 fn notes(check: &CheckReport, default: &str) -> String {
-    if check.notes.is_empty() { default.to_string() } else { check.notes.join("; ") }
+    if check.notes.is_empty() { default.to_string() } else { joined(&check.notes, "; ") }
+}
+
+/// Notes (or other one-line texts) neutralised one by one and joined.
+fn joined(texts: &[String], separator: &str) -> String {
+    texts.iter().map(|t| untrusted::line(t)).collect::<Vec<_>>().join(separator)
 }
 
 fn write_suite(out: &mut String, report: &Report, check: &CheckReport, suite: &Suite<'_>) {
@@ -172,7 +182,7 @@ fn write_suite(out: &mut String, report: &Report, check: &CheckReport, suite: &S
         }
     }
     if !check.notes.is_empty() {
-        let _ = writeln!(out, "    <system-out>{}</system-out>", text(&check.notes.join("\n")));
+        let _ = writeln!(out, "    <system-out>{}</system-out>", text(&joined(&check.notes, "\n")));
     }
     out.push_str("  </testsuite>\n");
 }
@@ -190,7 +200,7 @@ fn failure_message(findings: &[&FindingReport], rule: Option<&Rule>) -> String {
     let plural = if findings.len() == 1 { "finding" } else { "findings" };
     let title = rule.map(|r| r.title.as_str()).filter(|t| !t.is_empty());
     match title {
-        Some(title) => format!("{} {plural} ({}): {title}", findings.len(), counts.join(", ")),
+        Some(title) => format!("{} {plural} ({}): {}", findings.len(), counts.join(", "), Line(title)),
         None => format!("{} {plural} ({})", findings.len(), counts.join(", ")),
     }
 }
@@ -198,31 +208,36 @@ fn failure_message(findings: &[&FindingReport], rule: Option<&Rule>) -> String {
 fn failure_body(findings: &[&FindingReport], rule: Option<&Rule>) -> String {
     let mut body = String::new();
     for f in findings {
-        let _ = writeln!(body, "[{}] {} {} {}", f.severity, f.subject.source, f.subject.kind, f.subject.id);
-        let _ = writeln!(body, "  {}", f.message);
+        let subject = &f.subject;
+        let _ =
+            writeln!(body, "[{}] {} {} {}", f.severity, Line(&subject.source), Line(&subject.kind), Line(&subject.id));
+        let _ = writeln!(body, "  {}", Line(&f.message));
         if !f.evidence.is_empty() {
-            let facts: Vec<String> = f.evidence.iter().map(|e| format!("{}={}", e.key, e.value)).collect();
+            let facts: Vec<String> =
+                f.evidence.iter().map(|e| format!("{}={}", Line(&e.key), Line(&e.value))).collect();
             let _ = writeln!(body, "  evidence: {}", facts.join("  "));
         }
         let _ = writeln!(body, "  fingerprint: {}", f.fingerprint);
     }
     if let Some(fix) = rule.map(|r| r.remediation.as_str()).filter(|r| !r.is_empty()) {
-        let _ = writeln!(body, "fix: {fix}");
+        let _ = writeln!(body, "fix: {}", Line(fix));
     }
     body
 }
 
-/// Escapes text content; characters XML 1.0 cannot carry become U+FFFD.
+/// Escapes text content; line feeds stay, other controls, escape sequences and bidi overrides
+/// become visible escapes (`untrusted`), and the few characters XML 1.0 cannot carry U+FFFD.
 fn text(value: &str) -> String {
     escape(value, false)
 }
 
-/// Escapes an attribute value, keeping line breaks and tabs as character references.
+/// Escapes an attribute value as [`text`] does, keeping line feeds as character references.
 fn attr(value: &str) -> String {
     escape(value, true)
 }
 
 fn escape(value: &str, attribute: bool) -> String {
+    use std::fmt::Write as _;
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -231,17 +246,19 @@ fn escape(value: &str, attribute: bool) -> String {
             '>' => out.push_str("&gt;"),
             '"' if attribute => out.push_str("&quot;"),
             '\n' if attribute => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
+            c => match untrusted::replacement(c, Mode::Block) {
+                Some(with) => {
+                    let _ = write!(out, "{with}");
+                }
+                None if c == '\n' || is_xml_char(c) => out.push(c),
+                None => out.push('\u{FFFD}'),
+            },
         }
     }
     out
 }
 
-/// XML 1.0 `Char`, less the tab, line feed and carriage return handled by the caller.
+/// XML 1.0 `Char`, less the tab, line feed and carriage return (neutralised before).
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
@@ -282,8 +299,21 @@ mod tests {
     fn text_from_checks_is_escaped_and_control_characters_are_replaced() {
         let xml = xml();
         assert!(xml.contains("uses &lt;auto-ack&gt; &amp; loses"), "{xml}");
-        assert!(xml.contains("ack_mode=auto\u{FFFD}"), "{xml}");
+        assert!(xml.contains("ack_mode=auto\\x01"), "{xml}");
         assert!(!xml.contains('\u{1}'));
         assert_eq!(attr("a\"b\nc"), "a&quot;b&#10;c");
+        assert_eq!(attr("a\rb\tc\u{202e}\u{ffff}"), "a\\rb c\\u202e\u{FFFD}");
+        assert_eq!(text("a\u{1b}]0;t\u{7}\n"), "a\\x1b]0;t\\x07\n");
+    }
+
+    #[test]
+    fn hostile_text_is_neutralised_in_every_element_and_attribute() {
+        let (report, catalog) = fixture::hostile_report();
+        let xml = render_junit(&report, &catalog);
+        crate::report::untrusted::hostile::assert_clean("junit", &xml, false);
+        assert!(!xml.contains("&#13;") && !xml.contains("&#27;"), "{xml}");
+        assert!(xml.contains("message evil\\x1b]0;pwned\\x07\\x1b[2K\\r\\x08\\x00\\u009b31m\\u202egpj.exe"), "{xml}");
+        assert!(xml.contains("<error message=\"check ended in error: error evil\\x1b]0;"), "{xml}");
+        assert!(xml.contains("<system-out>note evil\\x1b]0;"), "{xml}");
     }
 }

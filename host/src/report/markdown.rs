@@ -5,13 +5,15 @@
 //! findings are left out of the table and the list; a short section names them, and expired or
 //! unused suppressions get a warning line.
 //!
-//! Text from checks is escaped so that it cannot inject HTML or links into the comment; the
-//! inline code spans checks write (`like this`) are kept.
+//! Text from checks and snapshots is escaped so that it cannot inject HTML, images or links into
+//! the comment, and neutralised (`untrusted`): controls, escape sequences and bidi overrides are
+//! shown as visible escapes. The inline code spans checks write (`like this`) are kept.
 
 use std::fmt::Write;
 
 use super::model::{CheckReport, FindingReport, Report};
 use super::text::format_utc;
+use super::untrusted;
 
 /// Upper bound of the rendered size in bytes, with room to spare under GitHub's 65,536.
 pub const MARKDOWN_LIMIT: usize = 60_000;
@@ -101,7 +103,7 @@ fn render_with(report: &Report, max_findings: usize) -> String {
 
     for s in report.suppressions.iter().filter(|s| s.status != "active") {
         let what = if s.status == "expired" {
-            format!("expired {}: {} finding(s) count again", s.expires, s.findings.len())
+            format!("expired {}: {} finding(s) count again", inline(&s.expires), s.findings.len())
         } else {
             "matches no finding".to_string()
         };
@@ -130,7 +132,7 @@ fn suppressed(out: &mut String, report: &Report, max: usize) {
             code(&f.subject.source),
             code(&f.subject.id),
             inline(&shorten(&s.reason)),
-            s.expires
+            inline(&s.expires)
         );
     }
     if all.len() > max {
@@ -237,9 +239,10 @@ fn number(n: usize) -> String {
     if n == 0 { "·".to_string() } else { n.to_string() }
 }
 
-/// An inline code span that holds any text: the fence is one backtick longer than any run inside.
+/// An inline code span that holds any text (neutralised, on one line): the fence is one backtick
+/// longer than any run inside.
 fn code(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
+    let text = untrusted::line(text);
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {
@@ -254,9 +257,11 @@ fn code(text: &str) -> String {
     }
 }
 
-/// Text from a check, on one line: HTML and link syntax escaped; balanced `code spans` kept.
-fn inline(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
+/// Text from a check, on one line: controls and bidi overrides neutralised (`untrusted::line`),
+/// HTML, image and link syntax escaped; balanced `code spans` kept. SARIF's `help.markdown` uses
+/// it too.
+pub(super) fn inline(text: &str) -> String {
+    let text = untrusted::line(text);
     let balanced = text.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
@@ -354,6 +359,24 @@ mod tests {
         assert!(md.len() <= MARKDOWN_LIMIT, "{} bytes", md.len());
         assert!(md.contains("… and 4950 more"), "{}", &md[md.len().saturating_sub(300)..]);
         assert_eq!(md.matches("\n- `rabbit-prod` consumer").count(), 50);
+    }
+
+    #[test]
+    fn hostile_text_is_neutralised_and_escaped() {
+        let (report, _) = fixture::hostile_report();
+        let md = render_markdown(&report);
+        crate::report::untrusted::hostile::assert_clean("markdown", &md, false);
+        // Shown, visibly escaped (the backslash doubled for Markdown outside code spans).
+        assert!(md.contains("message evil\\\\x1b\\]0;pwned\\\\x07"), "{md}");
+        assert!(md.contains("`id evil\\x1b]0;pwned\\x07\\x1b[2K\\r\\x08\\x00\\u009b31m\\u202egpj.exe"), "{md}");
+        assert!(!md.contains("<img") && !md.contains("[c](") && !md.contains("![x]"), "{md}");
+    }
+
+    #[test]
+    fn escaping_neutralises_controls_in_text_and_code() {
+        assert_eq!(inline("a\u{1b}[31mb\rc\u{202e}"), "a\\\\x1b\\[31mb\\\\rc\\\\u202e");
+        assert_eq!(code("a\u{1b}]0;t\u{7}\nb"), "`a\\x1b]0;t\\x07 b`");
+        assert_eq!(inline("`a\u{9b}b`"), "`a\\u009bb`");
     }
 
     #[test]

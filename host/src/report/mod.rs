@@ -2,7 +2,8 @@
 //! code, and the renderers: `text` (terminal), `json` (`plumbline-report/1`), `sarif` (SARIF 2.1.0
 //! for code scanning), `junit` (JUnit XML for CI test views), `markdown` (a PR comment) and
 //! `html` (one self-contained page for people, with the trend across recorded runs).
-//! Renderers see plain data only: the report and the rule catalog, never the sandbox.
+//! Renderers see plain data only: the report and the rule catalog, never the sandbox. Text from
+//! checks and snapshots is untrusted: every renderer passes it through `untrusted` (docs/security.md).
 
 mod html;
 mod junit;
@@ -11,6 +12,7 @@ mod model;
 mod sarif;
 mod suppress;
 mod text;
+pub mod untrusted;
 
 pub use html::{HTML_LIMIT, TREND_RUNS, Trend, TrendRun, render_html};
 pub use junit::render_junit;
@@ -31,9 +33,10 @@ pub enum RenderError {
 }
 
 /// Renders the report as pretty JSON (schema `plumbline-report/1`, docs/report.schema.json).
+/// Strings are exact; the control and bidi characters serde_json would leave raw are `\uXXXX`.
 pub fn render_json(report: &Report) -> String {
     // Serialising plain data with string keys cannot fail.
-    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"
+    untrusted::to_json_pretty(report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")) + "\n"
 }
 
 /// Every rule each check declared in `describe`, by check id, in the order the checks ran.
@@ -160,8 +163,94 @@ pub(crate) mod fixture {
         vec![outcome(plugin("acks"), Some(acks), Status::Fail, findings), inconclusive, broken]
     }
 
+    /// The outcomes with every string a check or a component's path controls made hostile
+    /// ([`untrusted::hostile::TEXT`](super::untrusted::hostile::TEXT)); check ids stay kebab-case,
+    /// as the runtime requires, except the broken check's, which comes from its file name.
+    pub fn hostile_outcomes() -> Vec<CheckOutcome> {
+        use crate::contract::types::Section;
+        use crate::outcome::{ReadState, SectionReads};
+        let h = |label: &str| format!("{label} {}", super::untrusted::hostile::TEXT);
+        let mut outcomes = outcomes();
+        for o in &mut outcomes {
+            o.plugin.origin = format!("{}/{}.wasm", o.plugin.origin, h("origin"));
+            o.plugin.contract = Some(h("contract"));
+            o.notes = vec![h("note"), h("second note")];
+            o.reads = vec![
+                SectionReads { section: Section::Rabbitmq, state: ReadState::Partial(h("partial")), count: 1 },
+                SectionReads { section: Section::Kafka, state: ReadState::Unavailable(h("unavailable")), count: 1 },
+            ];
+            if let Some(info) = &mut o.info {
+                info.version = h("1.0");
+                info.title = h("title");
+                info.question = h("question");
+                for rule in &mut info.rules {
+                    rule.id = format!("{}{}", rule.id, h(""));
+                    rule.title = h("rule title");
+                    rule.description = h("why");
+                    rule.remediation =
+                        format!("{} ![x](https://evil.example/p.png) <img src=x> [c](javascript:alert(1))", h("fix"));
+                    rule.references = vec![
+                        h("https://example.com/ref"),
+                        "javascript:alert(1)".into(),
+                        "https://example.com/ok#frag".into(),
+                    ];
+                }
+            }
+            for f in &mut o.findings {
+                f.rule = format!("{}{}", f.rule, h(""));
+                f.subject = Subject { source: h("source"), kind: h("kind"), id: h("id") };
+                f.message = h("message");
+                f.evidence.push((h("key"), h("value")));
+            }
+        }
+        if let Some(error) = outcomes.iter_mut().find_map(|o| o.error.as_mut()) {
+            *error = h("error");
+        }
+        outcomes
+    }
+
+    /// [`hostile_outcomes`] as a report, with a hostile snapshot origin, an unreadable source,
+    /// a pack, a suppressed finding and expired and unused suppressions.
+    pub fn hostile_report() -> (Report, Catalog) {
+        use super::model::SourceRef;
+        use super::suppress::{SuppressionRef, SuppressionReport};
+        use super::{PackRef, SignerRef};
+        let h = |label: &str| format!("{label} {}", super::untrusted::hostile::TEXT);
+        let (mut report, catalog) = build(hostile_outcomes());
+        report.snapshot.origin = h("origin");
+        report.snapshot.sources =
+            vec![SourceRef { name: h("source"), kind: "rabbitmq", ok: false, reason: Some(h("reason")) }];
+        report.packs = vec![PackRef {
+            name: h("pack"),
+            version: h("1.0"),
+            vendor: h("vendor"),
+            manifest_sha256: "ab".repeat(32),
+            trust: "signed",
+            signer: Some(SignerRef { key_id: h("key"), name: h("signer") }),
+            checks: vec![h("check")],
+        }];
+        report.checks[0].findings[1].suppression =
+            Some(SuppressionRef { reason: h("reason"), expires: h("2030-01-01"), defined_in: h("defined in") });
+        let suppression = |status| SuppressionReport {
+            defined_in: h("defined in"),
+            rule: h("rule"),
+            subject: Some(h("subject")),
+            fingerprint: None,
+            reason: h("reason"),
+            expires: h("2020-01-01"),
+            status,
+            findings: vec![h("fingerprint")],
+        };
+        report.suppressions = vec![suppression("expired"), suppression("unused"), suppression("active")];
+        report.summary.suppressed = Some(1);
+        (report, catalog)
+    }
+
     pub fn report() -> (Report, Catalog) {
-        let outcomes = outcomes();
+        build(outcomes())
+    }
+
+    fn build(outcomes: Vec<CheckOutcome>) -> (Report, Catalog) {
         let catalog = Catalog::from_outcomes(&outcomes);
         let loaded = Loaded {
             snapshot: std::sync::Arc::new(Snapshot::empty()),
@@ -169,5 +258,23 @@ pub(crate) mod fixture {
             origin: "estate.json".into(),
         };
         (Report::build(&loaded, outcomes, Some(Severity::High), true), catalog)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::untrusted::hostile;
+    use super::{fixture, render_json};
+
+    #[test]
+    fn json_keeps_hostile_strings_exact_and_never_raw() {
+        let (report, _) = fixture::hostile_report();
+        let json = render_json(&report);
+        hostile::assert_clean("json report", &json, false);
+        let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let finding = &value["checks"][0]["findings"][0];
+        assert_eq!(finding["subject"]["id"], format!("id {}", hostile::TEXT));
+        assert_eq!(finding["message"], format!("message {}", hostile::TEXT));
+        assert_eq!(value["snapshot"]["origin"], format!("origin {}", hostile::TEXT));
     }
 }

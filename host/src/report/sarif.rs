@@ -6,6 +6,11 @@
 //! result, with an `external`, `accepted` suppression carrying the reason. Checks that ended
 //! `error` or `inconclusive`, unreadable sources and expired or unused suppressions become tool
 //! execution notifications, and the gate is in the invocation. Validated against the OASIS schema in tests/e2e/formats.rs.
+//!
+//! Text from checks and snapshots is untrusted: every `text` field is neutralised (`untrusted`),
+//! `help.markdown` escapes it as the Markdown report does (`markdown::inline`), and a reference
+//! becomes a link only when it is a plain `https://` or `http://` URL. The document is written
+//! with `untrusted::to_json_pretty`, so no control or bidi character appears raw in the file.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +22,9 @@ use serde_sarif::sarif::{
     ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
+use super::markdown::inline;
 use super::model::{CheckReport, FindingReport, Report};
+use super::untrusted::{self, Block, Line, block, line};
 use super::{Catalog, RenderError};
 use crate::contract::types::{Rule, Severity};
 
@@ -79,7 +86,7 @@ pub fn render_sarif(report: &Report, catalog: &Catalog, options: &SarifOptions<'
         }),
     )]));
     let log = Sarif::builder().schema(SCHEMA_URI).version(json!("2.1.0")).runs(vec![run]).build();
-    Ok(serde_json::to_string_pretty(&log)? + "\n")
+    Ok(untrusted::to_json_pretty(&log)? + "\n")
 }
 
 /// Every rule of every check in the report, in check order, plus a bare descriptor for any rule
@@ -96,7 +103,7 @@ fn descriptors(report: &Report, catalog: &Catalog) -> Vec<ReportingDescriptor> {
         for finding in &check.findings {
             if !out.iter().any(|d| d.id == finding.rule) {
                 let mut bare = ReportingDescriptor::builder().id(finding.rule.as_str()).build();
-                bare.short_description = Some(text_only(&finding.rule));
+                bare.short_description = Some(text_only(&line(&finding.rule)));
                 bare.properties = Some(tags(&check.id, []));
                 out.push(bare);
             }
@@ -110,12 +117,12 @@ fn descriptor(check: &str, rule: &Rule) -> ReportingDescriptor {
     let description = if rule.description.is_empty() { title } else { rule.description.as_str() };
     let mut d = ReportingDescriptor::builder()
         .id(rule.id.as_str())
-        .short_description(text_only(title))
-        .full_description(text_only(description))
+        .short_description(text_only(&line(title)))
+        .full_description(text_only(&block(description)))
         .build();
     d.name = Some(friendly_name(&rule.id));
     d.help = Some(help(rule));
-    d.help_uri = rule.references.iter().find(|r| r.starts_with("https://") || r.starts_with("http://")).cloned();
+    d.help_uri = rule.references.iter().find(|r| is_link(r)).cloned();
     let level = level_name(rule.default_severity.name());
     d.default_configuration = Some(ReportingConfiguration::builder().level(json!(level)).build());
     let extra = security_severity(rule.default_severity).map(|s| ("security-severity", json!(s)));
@@ -141,31 +148,51 @@ fn friendly_name(rule_id: &str) -> String {
 }
 
 /// The rule's remediation first (what GitHub shows under "Recommendation"), then why, then links.
+/// The check's text is neutralised in `text` and escaped as Markdown in `markdown`, where only a
+/// plain `http(s)://` reference becomes a link.
 fn help(rule: &Rule) -> MultiformatMessageString {
     let mut text = String::new();
     let mut markdown = String::new();
     if !rule.remediation.is_empty() {
-        text.push_str(&rule.remediation);
-        markdown.push_str(&format!("**What to do.** {}", rule.remediation));
+        text.push_str(&block(&rule.remediation));
+        markdown.push_str(&format!("**What to do.** {}", inline(&rule.remediation)));
     }
     if !rule.description.is_empty() {
-        text.push_str(&format!("\n\nWhy it matters: {}", rule.description));
-        markdown.push_str(&format!("\n\n**Why it matters.** {}", rule.description));
+        text.push_str(&format!("\n\nWhy it matters: {}", block(&rule.description)));
+        markdown.push_str(&format!("\n\n**Why it matters.** {}", inline(&rule.description)));
     }
     if !rule.references.is_empty() {
         text.push_str("\n\nReferences:");
         markdown.push_str("\n\n**References**\n");
         for reference in &rule.references {
-            text.push_str(&format!("\n- {reference}"));
-            markdown.push_str(&format!("\n- <{reference}>"));
+            text.push_str(&format!("\n- {}", Line(reference)));
+            if is_link(reference) {
+                markdown.push_str(&format!("\n- <{reference}>"));
+            } else {
+                markdown.push_str(&format!("\n- {}", inline(reference)));
+            }
         }
     }
     let text = text.trim().to_string();
-    let text = if text.is_empty() { rule.id.clone() } else { text };
+    let text = if text.is_empty() { line(&rule.id).into_owned() } else { text };
     let markdown = markdown.trim().to_string();
     let mut help = text_only(&text);
     help.markdown = (!markdown.is_empty()).then_some(markdown);
     help
+}
+
+/// A reference that can be a Markdown autolink (`<https://…>`) and a `helpUri`: `https://` or
+/// `http://`, then only visible ASCII that cannot end the autolink or start markup.
+fn is_link(reference: &str) -> bool {
+    let scheme = |s: &str| reference.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    let rest = if scheme("https://") {
+        &reference[8..]
+    } else if scheme("http://") {
+        &reference[7..]
+    } else {
+        return false;
+    };
+    !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'`' | b'\\'))
 }
 
 fn result(
@@ -195,13 +222,14 @@ fn result(
         .build();
     logical.properties = Some(bag([("source", json!(f.subject.source)), ("kind", json!(f.subject.kind))]));
     let mut location = Location::builder().physical_location(physical).logical_locations(vec![logical]).build();
-    location.message = Some(message(&format!("{} `{}` on {}", f.subject.kind, f.subject.id, f.subject.source)));
+    location.message =
+        Some(message(&format!("{} `{}` on {}", Line(&f.subject.kind), Line(&f.subject.id), Line(&f.subject.source))));
 
     let mut result = SarifResult::builder()
         .rule_id(f.rule.as_str())
         .level(level(f.severity))
         .kind(ResultKind::Fail)
-        .message(message(&f.message))
+        .message(message(&block(&f.message)))
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]))
         .build();
@@ -219,7 +247,10 @@ fn result(
     }
     result.properties = Some(properties);
     if let Some(s) = &f.suppression {
-        let mut suppression = Suppression::builder().kind(json!("external")).justification(s.reason.as_str()).build();
+        let mut suppression = Suppression::builder()
+            .kind(json!("external"))
+            .justification(untrusted::line(&s.reason).into_owned())
+            .build();
         suppression.status = Some(json!("accepted"));
         suppression.properties = Some(bag([("expires", json!(s.expires)), ("defined-in", json!(s.defined_in))]));
         result.suppressions = Some(vec![suppression]);
@@ -231,8 +262,8 @@ fn result(
 fn extension(check: &CheckReport) -> ToolComponent {
     let mut component = ToolComponent::builder().name(check.id.as_str()).build();
     component.version = check.version.clone();
-    component.full_name = check.title.clone();
-    component.short_description = check.question.as_deref().map(text_only);
+    component.full_name = check.title.as_deref().map(|t| line(t).into_owned());
+    component.short_description = check.question.as_deref().map(|q| text_only(&line(q)));
     component.properties = Some(bag([
         ("origin", json!(check.plugin.origin)),
         ("sha256", json!(check.plugin.sha256)),
@@ -247,7 +278,11 @@ fn invocation(report: &Report) -> Invocation {
     let mut notifications = Vec::new();
     for source in report.snapshot.sources.iter().filter(|s| !s.ok) {
         let why = source.reason.as_deref().unwrap_or("no reason given");
-        notifications.push(notification("warning", format!("source `{}` could not be read: {why}", source.name), None));
+        notifications.push(notification(
+            "warning",
+            format!("source `{}` could not be read: {}", Line(&source.name), Line(why)),
+            None,
+        ));
     }
     for check in &report.checks {
         match check.status {
@@ -255,15 +290,19 @@ fn invocation(report: &Report) -> Invocation {
                 let why = check.error.as_deref().unwrap_or("no reason given");
                 notifications.push(notification(
                     "error",
-                    format!("check `{}` ended in error: {why}", check.id),
+                    format!("check `{}` ended in error: {}", Line(&check.id), Block(why)),
                     Some(check),
                 ));
             }
             "inconclusive" => {
-                let why = if check.notes.is_empty() { "data missing".to_string() } else { check.notes.join("; ") };
+                let why = if check.notes.is_empty() {
+                    "data missing".to_string()
+                } else {
+                    check.notes.iter().map(|n| line(n)).collect::<Vec<_>>().join("; ")
+                };
                 notifications.push(notification(
                     "warning",
-                    format!("check `{}` is inconclusive: {why}", check.id),
+                    format!("check `{}` is inconclusive: {why}", Line(&check.id)),
                     Some(check),
                 ));
             }
@@ -272,11 +311,15 @@ fn invocation(report: &Report) -> Invocation {
     }
     for s in report.suppressions.iter().filter(|s| s.status != "active") {
         let what = if s.status == "expired" {
-            format!("expired {}; {} finding(s) count again", s.expires, s.findings.len())
+            format!("expired {}; {} finding(s) count again", Line(&s.expires), s.findings.len())
         } else {
             "matches no finding".to_string()
         };
-        notifications.push(notification("warning", format!("suppression {} ({}) {what}", s.defined_in, s.rule), None));
+        notifications.push(notification(
+            "warning",
+            format!("suppression {} ({}) {what}", Line(&s.defined_in), Line(&s.rule)),
+            None,
+        ));
     }
     let gate = &report.summary.gate;
     let mut invocation = Invocation::builder()
@@ -443,6 +486,68 @@ mod tests {
         assert!(texts.iter().any(|t| t.contains("`sla` is inconclusive")), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("`broken` ended in error: trapped")), "{texts:?}");
         assert_eq!(invocation["properties"]["gate"]["passed"], false);
+    }
+
+    /// Every `text` and `markdown` string in the log, with its JSON path.
+    fn texts(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(s) if key == "text" || key == "markdown" => {
+                            out.push((format!("{path}.{key}"), s.clone()));
+                        }
+                        _ => texts(value, &format!("{path}.{key}"), out),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    texts(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn hostile_text_is_neutralised_in_text_and_markdown_and_exact_in_data() {
+        use crate::report::untrusted::hostile;
+        let (report, catalog) = fixture::hostile_report();
+        let raw = render_sarif(&report, &catalog, &SarifOptions::default()).expect("renders");
+        hostile::assert_clean("sarif file", &raw, false);
+        let log: Value = serde_json::from_str(&raw).expect("SARIF is JSON");
+        let mut found = Vec::new();
+        texts(&log, "$", &mut found);
+        assert!(found.len() > 20, "{found:?}");
+        for (path, text) in &found {
+            hostile::assert_clean(path, text, false);
+        }
+        let all: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(all.iter().any(|t| t.contains("message evil\\x1b]0;pwned\\x07\\x1b[2K\\r")), "{all:?}");
+        let rule = &log["runs"][0]["tool"]["driver"]["rules"][0];
+        let markdown = rule["help"]["markdown"].as_str().unwrap();
+        assert!(markdown.contains("**What to do.** fix evil\\\\x1b\\]0;pwned"), "{markdown}");
+        assert!(!markdown.contains("![") && !markdown.contains("<img") && !markdown.contains("[c]("), "{markdown}");
+        assert!(markdown.contains("\n- <https://example.com/ok#frag>"), "{markdown}");
+        assert!(markdown.contains("\n- javascript:alert(1)"), "{markdown}");
+        assert!(!markdown.contains("<javascript:") && !markdown.contains("<https://example.com/ref"), "{markdown}");
+        assert_eq!(rule["helpUri"], "https://example.com/ok#frag");
+        // Data fields keep the exact strings (JSON escapes them).
+        let result = &log["runs"][0]["results"][0];
+        assert_eq!(result["properties"]["subject"]["id"], format!("id {}", hostile::TEXT));
+        assert!(raw.contains("\\u001b]0;pwned\\u0007") && raw.contains("\\u009b31m\\u202e"), "JSON escapes");
+    }
+
+    #[test]
+    fn only_plain_http_references_are_links() {
+        assert!(is_link("https://example.com/a?b=c#d"));
+        assert!(is_link("HTTP://example.com/(x)"));
+        for bad in
+            ["javascript:alert(1)", "https://", "https://a b", "https://a>b", "ftp://x", "https://a\u{1b}b", "data:x"]
+        {
+            assert!(!is_link(bad), "{bad}");
+        }
     }
 
     #[test]

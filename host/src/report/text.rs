@@ -1,12 +1,15 @@
 //! The terminal report: findings grouped by severity, suppressed findings apart, one line per
 //! check, expired or unused suppressions, one summary line.
-//! Colours only when writing to a terminal (anstream strips them otherwise).
+//! Colours only when writing to a terminal (the CLI's output filter strips them otherwise).
+//! Every string from a check or the snapshot is neutralised ([`Line`]): only this module's own
+//! styling emits escape sequences.
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
 use super::model::{CheckReport, Report};
+use super::untrusted::{Line, line};
 
 const SEVERITIES: [(&str, AnsiColor); 5] = [
     ("critical", AnsiColor::BrightRed),
@@ -24,8 +27,8 @@ pub fn render_text(report: &Report) -> String {
         out,
         "{bold}plumbline {}{bold:#} · {} · sha256 {} · collected {}",
         report.plumbline_version,
-        report.snapshot.origin,
-        &report.snapshot.sha256[..12.min(report.snapshot.sha256.len())],
+        Line(&report.snapshot.origin),
+        Line(report.snapshot.sha256.get(..12).unwrap_or(&report.snapshot.sha256)),
         format_utc(report.snapshot.collected_at),
     );
     if !report.packs.is_empty() {
@@ -36,7 +39,7 @@ pub fn render_text(report: &Report) -> String {
         .sources
         .iter()
         .filter(|s| !s.ok)
-        .map(|s| format!("{} ({})", s.name, s.reason.as_deref().unwrap_or("?")))
+        .map(|s| format!("{} ({})", Line(&s.name), Line(s.reason.as_deref().unwrap_or("?"))))
         .collect();
     if !failed.is_empty() {
         let warn = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
@@ -56,15 +59,22 @@ pub fn render_text(report: &Report) -> String {
         }
         let _ = writeln!(out, "\n{style}{} ({}){style:#}", severity.to_uppercase(), findings.len());
         for f in findings {
-            let _ =
-                writeln!(out, "  {bold}{}{bold:#}  {} {} {}", f.rule, f.subject.source, f.subject.kind, f.subject.id);
-            let _ = writeln!(out, "    {}", f.message);
+            let _ = writeln!(
+                out,
+                "  {bold}{}{bold:#}  {} {} {}",
+                Line(&f.rule),
+                Line(&f.subject.source),
+                Line(&f.subject.kind),
+                Line(&f.subject.id)
+            );
+            let _ = writeln!(out, "    {}", Line(&f.message));
             if !f.evidence.is_empty() {
-                let facts: Vec<String> = f.evidence.iter().map(|e| format!("{}={}", e.key, e.value)).collect();
+                let facts: Vec<String> =
+                    f.evidence.iter().map(|e| format!("{}={}", Line(&e.key), Line(&e.value))).collect();
                 let _ = writeln!(out, "    {dim}evidence: {}{dim:#}", facts.join("  "));
             }
             if let Some(fix) = &f.remediation {
-                let _ = writeln!(out, "    {dim}fix: {fix}{dim:#}");
+                let _ = writeln!(out, "    {dim}fix: {}{dim:#}", Line(fix));
             }
         }
     }
@@ -72,15 +82,15 @@ pub fn render_text(report: &Report) -> String {
     suppressed(&mut out, report);
 
     let _ = writeln!(out, "\n{bold}Checks{bold:#}");
-    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(4);
+    let width = report.checks.iter().map(|c| line(&c.id).chars().count()).max().unwrap_or(4);
     for check in &report.checks {
         let _ = writeln!(out, "  {}", check_line(check, width));
         if let Some(error) = &check.error {
-            let _ = writeln!(out, "  {:width$}  {dim}{error}{dim:#}", "");
+            let _ = writeln!(out, "  {:width$}  {dim}{}{dim:#}", "", Line(error));
         }
         if check.status == "inconclusive" || check.status == "skip" {
             for note in &check.notes {
-                let _ = writeln!(out, "  {:width$}  {dim}{note}{dim:#}", "");
+                let _ = writeln!(out, "  {:width$}  {dim}{}{dim:#}", "", Line(note));
             }
         }
     }
@@ -136,7 +146,14 @@ fn suppressed(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "  {}  {} {} {}  [{}]\n    {dim}{} (until {}, {}){dim:#}",
-            f.rule, f.subject.source, f.subject.kind, f.subject.id, f.severity, s.reason, s.expires, s.defined_in
+            Line(&f.rule),
+            Line(&f.subject.source),
+            Line(&f.subject.kind),
+            Line(&f.subject.id),
+            f.severity,
+            Line(&s.reason),
+            Line(&s.expires),
+            Line(&s.defined_in)
         );
     }
 }
@@ -151,16 +168,16 @@ fn suppression_notes(out: &mut String, report: &Report) {
             first = false;
         }
         let on = match (&s.subject, &s.fingerprint) {
-            (Some(subject), _) => format!("{} on {subject}", s.rule),
-            (None, Some(fp)) => format!("{} fingerprint {fp}", s.rule),
-            (None, None) => s.rule.clone(),
+            (Some(subject), _) => format!("{} on {}", Line(&s.rule), Line(subject)),
+            (None, Some(fp)) => format!("{} fingerprint {}", Line(&s.rule), Line(fp)),
+            (None, None) => line(&s.rule).into_owned(),
         };
         let what = if s.status == "expired" {
-            format!("expired {} — {} finding(s) count again", s.expires, s.findings.len())
+            format!("expired {} — {} finding(s) count again", Line(&s.expires), s.findings.len())
         } else {
             "matches no finding (unused)".to_string()
         };
-        let _ = writeln!(out, "{warn}suppression {} ({on}) {what}{warn:#}", s.defined_in);
+        let _ = writeln!(out, "{warn}suppression {} ({on}) {what}{warn:#}", Line(&s.defined_in));
     }
 }
 
@@ -170,13 +187,14 @@ fn pack_line(report: &Report) -> String {
         .packs
         .iter()
         .map(|p| {
-            let hash = &p.manifest_sha256[..12.min(p.manifest_sha256.len())];
+            let hash = Line(p.manifest_sha256.get(..12).unwrap_or(&p.manifest_sha256));
+            let (name, version) = (Line(&p.name), Line(&p.version));
             match (&p.signer, p.trust) {
-                (_, "built-in") => format!("{} {} (built-in)", p.name, p.version),
+                (_, "built-in") => format!("{name} {version} (built-in)"),
                 (Some(s), _) => {
-                    format!("{} {} sha256 {hash} signed by {} (key {})", p.name, p.version, s.name, s.key_id)
+                    format!("{name} {version} sha256 {hash} signed by {} (key {})", Line(&s.name), Line(&s.key_id))
                 }
-                (None, _) => format!("{} {} sha256 {hash} UNSIGNED", p.name, p.version),
+                (None, _) => format!("{name} {version} sha256 {hash} UNSIGNED"),
             }
         })
         .collect();
@@ -194,12 +212,12 @@ fn check_line(check: &CheckReport, width: usize) -> String {
     let style = Style::new().fg_color(Some(color.into())).bold();
     format!(
         "{:width$}  {style}{:12}{style:#}  {:>4} evaluated  {:>3} findings  {:>7.1} ms  {}",
-        check.id,
+        Line(&check.id),
         check.status,
         check.evaluated,
         check.findings.iter().filter(|f| f.suppression.is_none()).count(),
         check.duration_ms,
-        check.question.as_deref().unwrap_or(""),
+        Line(check.question.as_deref().unwrap_or("")),
     )
 }
 
@@ -212,7 +230,31 @@ pub fn format_utc(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::{format_utc, render_text};
+    use crate::report::untrusted::{self, hostile};
     use crate::report::{PackRef, SignerRef};
+
+    #[test]
+    fn hostile_text_never_reaches_the_terminal_raw() {
+        let (report, _) = crate::report::fixture::hostile_report();
+        let text = render_text(&report);
+        // With colour: only the renderer's own SGR sequences.
+        hostile::assert_clean("text report", &text, true);
+        // Without colour (what a file or a pipe gets): nothing but line feeds.
+        let plain = untrusted::output(&text, false);
+        hostile::assert_clean("plain text report", &plain, false);
+        // Every kind of field shows up, escaped where the hostile text was.
+        for label in ["message", "source", "kind", "id", "key", "value", "fix", "note", "error", "origin", "reason"] {
+            assert!(
+                plain.contains(&format!("{label} evil\\x1b]0;pwned\\x07\\x1b[2K\\r\\x08\\x00\\u009b31m\\u202egpj.exe")),
+                "{label}: {plain}"
+            );
+        }
+        for label in ["pack", "signer", "defined in", "question", "1.0"] {
+            assert!(plain.contains(&format!("{label} evil\\x1b]0;")), "{label}: {plain}");
+        }
+        // No fake verdict can be drawn over the real one: the summary line is the last line.
+        assert!(plain.lines().last().is_some_and(|l| l.contains("FAILED")), "{plain}");
+    }
 
     #[test]
     fn the_header_names_each_pack() {

@@ -52,7 +52,7 @@ fn verdict_summary_checks_and_findings_are_shown() {
     assert!(html.contains("<strong>Fix</strong> Fix acks/auto-ack &lt;now&gt; &amp; then."));
     assert!(html.contains("<strong>Why</strong> Why acks/auto-ack matters."));
     assert!(html.contains("<code>https://example.com/docs#acks</code>"));
-    assert!(html.contains("auto\u{fffd}"), "control characters are replaced");
+    assert!(html.contains("auto\\x01"), "control characters are shown escaped");
     assert!(!html.contains('\u{1}'));
     // Worst first.
     let critical = html.find("data-severity=\"critical\"").unwrap();
@@ -253,4 +253,15 @@ fn code_spans_in_prose_become_code_and_stay_escaped() {
     assert_eq!(prose("queue `a<b>` is `x`"), "queue <code>a&lt;b&gt;</code> is <code>x</code>");
     assert_eq!(prose("odd ` tick <"), "odd ` tick &lt;");
     assert_eq!(prose("`</code><script>`"), "<code>&lt;/code&gt;&lt;script&gt;</code>");
+}
+
+#[test]
+fn hostile_text_is_neutralised_everywhere() {
+    use crate::report::untrusted::hostile;
+    let (report, catalog) = fixture::hostile_report();
+    let html = render_html(&report, &catalog, None);
+    hostile::assert_clean("html", &html, false);
+    assert!(html.contains("message evil\\x1b]0;pwned\\x07\\x1b[2K\\r\\x08\\x00\\u009b31m\\u202egpj.exe"));
+    assert!(!html.contains("<img src=x>") && !html.contains("href=\"javascript"));
+    assert_eq!(Esc("a\rb\tc\u{202e}<").to_string(), "a\\rb c\\u202e&lt;");
 }
