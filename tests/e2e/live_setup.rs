@@ -102,6 +102,11 @@ impl SqsEstate {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let config = aws_sdk_sqs::Config::builder()
             .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            // plumbline builds the SDK without its default (aws-lc-rs) client: bring one on ring.
+            .http_client({
+                use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+                aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+            })
             .region(aws_sdk_sqs::config::Region::new("us-east-1"))
             .endpoint_url(SQS)
             .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "e2e"))

@@ -32,6 +32,14 @@ fn random_suffix() -> String {
     format!("{:012x}", hasher.finish() & 0xFFFF_FFFF_FFFF)
 }
 
+/// Fails the test, naming the recipe that starts it, unless the local tansu answers on [`BROKER`].
+fn require_broker() {
+    let address: std::net::SocketAddr = BROKER.parse().expect("socket address");
+    if let Err(err) = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3)) {
+        panic!("no Kafka broker (tansu) on {BROKER} ({err}): start the test servers with `just services`");
+    }
+}
+
 fn client_config() -> ClientConfig {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", BROKER).set("socket.timeout.ms", "10000");
@@ -109,6 +117,7 @@ fn observe(group: &str, partitions: &[(&str, i32)]) -> Vec<(String, i32, Offset,
 
 #[tokio::test]
 async fn reads_topics_groups_and_dead_letters_without_changing_anything() {
+    require_broker();
     let suffix = random_suffix();
     let orders = format!("plumbline-t-{suffix}-orders");
     let dlt = format!("{orders}.DLT");
@@ -205,6 +214,7 @@ async fn live_cluster(admin: &AdminClient<DefaultClientContext>, orders: &str, d
 
 #[tokio::test]
 async fn reads_an_active_group_without_joining_it() {
+    require_broker();
     let suffix = random_suffix();
     let topic = format!("plumbline-t-{suffix}-events");
     let group = format!("plumbline-t-{suffix}-live");
@@ -222,6 +232,22 @@ fn describe_group(group: &str) -> (String, Vec<String>) {
     let list = consumer.fetch_group_list(None, Duration::from_secs(10)).expect("groups");
     let g = list.groups().iter().find(|g| g.name() == group).expect("the group");
     (g.state().to_string(), g.members().iter().map(|m| m.id().to_string()).collect())
+}
+
+/// The `topic:partition`s the broker itself reports as assigned to the group's members
+/// (librdkafka's DescribeGroups), sorted; empty when it sends no assignment.
+fn broker_assignments(group: &str) -> Vec<String> {
+    let consumer: BaseConsumer = client_config().create().expect("consumer");
+    let list = consumer.fetch_group_list(Some(group), Duration::from_secs(10)).expect("groups");
+    let g = list.groups().iter().find(|g| g.name() == group).expect("the group");
+    let mut assigned: Vec<String> = g
+        .members()
+        .iter()
+        .filter_map(|m| m.assignment().filter(|bytes| !bytes.is_empty()))
+        .flat_map(|bytes| super::groups::decode_assignment(bytes).expect("a MemberAssignment"))
+        .collect();
+    assigned.sort();
+    assigned
 }
 
 async fn active_group(admin: &AdminClient<DefaultClientContext>, topic: &str, group: &str) {
@@ -263,6 +289,8 @@ async fn active_group(admin: &AdminClient<DefaultClientContext>, topic: &str, gr
     let collected = collect(&source(BROKER)).await.expect("collected");
     let name = group.to_string();
     let after = tokio::task::spawn_blocking(move || describe_group(&name)).await.expect("describe");
+    let name = group.to_string();
+    let from_broker = tokio::task::spawn_blocking(move || broker_assignments(&name)).await.expect("describe");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = tokio::task::spawn_blocking(move || member.join()).await;
     eprintln!("problems: {:?}; group before {before:?}, after {after:?}", collected.problems);
@@ -275,13 +303,15 @@ async fn active_group(admin: &AdminClient<DefaultClientContext>, topic: &str, gr
     // tansu's DescribeGroups leaves client id, host and assignment empty; the client id then
     // comes from the member id (`<client.id>-<UUID>`).
     assert_eq!(g.members[0].client_id, "plumbline-test-member");
+    // The collector reports the assignment the broker gives (tansu gives none today; its decoding
+    // is tested on real bytes in groups.rs), and a given one is this group's two partitions.
     let mut assigned = g.members[0].assignments.clone();
     assigned.sort();
-    if assigned.is_empty() {
-        eprintln!("no member assignment from the broker (tansu sends none)");
-    } else {
-        assert_eq!(assigned, [format!("{topic}:0"), format!("{topic}:1")]);
-    }
+    assert_eq!(assigned, from_broker, "the collector's assignment differs from the broker's");
+    assert!(
+        assigned.is_empty() || assigned == [format!("{topic}:0"), format!("{topic}:1")],
+        "assigned {assigned:?}, not {topic}'s two partitions"
+    );
     let committed: Vec<(u32, i64)> = g.offsets.iter().map(|o| (o.partition, o.committed)).collect();
     assert_eq!(committed, [(0, 0), (1, 0)]);
 }
@@ -409,9 +439,10 @@ struct AuthBroker {
 }
 
 impl AuthBroker {
-    /// `None` when the `tansu` binary is not on the PATH.
-    fn start() -> Option<AuthBroker> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    /// Fails the test, naming the recipe that installs it, when `tansu` is not on the PATH.
+    fn start() -> AuthBroker {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port();
         let address = format!("127.0.0.1:{port}");
         let url = format!("tcp://{address}");
         let child = std::process::Command::new("tansu")
@@ -420,14 +451,16 @@ impl AuthBroker {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .ok()?;
+            .unwrap_or_else(|err| {
+                panic!("cannot start `tansu` ({err}): install it with `scripts/dev test` (scripts/setup.sh servers)")
+            });
         let broker = AuthBroker { child, address };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(&broker.address).is_err() {
             assert!(Instant::now() < deadline, "tansu --authentication did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(broker)
+        broker
     }
 }
 
@@ -440,10 +473,7 @@ impl Drop for AuthBroker {
 
 #[tokio::test]
 async fn refused_credentials_are_an_auth_error() {
-    let Some(broker) = AuthBroker::start() else {
-        eprintln!("skipped: no `tansu` binary on the PATH");
-        return;
-    };
+    let broker = AuthBroker::start();
     let settings: KafkaSource = toml::from_str(&format!(
         "name = \"kafka-auth\"\nbootstrap-servers = \"{}\"\nsecurity-protocol = \"SASL_PLAINTEXT\"\n\
          sasl-mechanism = \"SCRAM-SHA-256\"\nsasl-username = \"auditor\"\nsasl-password = \"{CANARY}\"\n\
@@ -464,6 +494,7 @@ async fn refused_credentials_are_an_auth_error() {
 /// (about 3 s). The time is printed, not asserted: speed targets live in the benchmarks.
 #[tokio::test]
 async fn collects_a_thousand_topics_and_their_groups() {
+    require_broker();
     let suffix = random_suffix();
     let names: Vec<String> = (0..1000).map(|n| format!("plumbline-b-{suffix}-{n:04}")).collect();
     let admin = admin();

@@ -49,6 +49,15 @@ fn random_suffix() -> String {
     format!("{:012x}", hasher.finish() & 0xFFFF_FFFF_FFFF)
 }
 
+/// Fails the test, naming the recipe that starts it, unless the local Prometheus answers on
+/// [`PROMETHEUS`].
+fn require_prometheus() {
+    let address: std::net::SocketAddr = "127.0.0.1:19090".parse().expect("socket address");
+    if let Err(err) = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3)) {
+        panic!("no Prometheus on {PROMETHEUS} ({err}): start the test servers with `just services`");
+    }
+}
+
 fn rules_dir() -> PathBuf {
     let services = std::env::var("PLUMBLINE_SERVICES_DIR").unwrap_or_else(|_| "/tmp/plumbline-services".into());
     Path::new(&services).join("prometheus/rules")
@@ -84,6 +93,7 @@ async fn wait_for_rule(http: &reqwest::Client, alert: &str) {
 
 #[tokio::test]
 async fn reads_rules_metadata_targets_and_signals() {
+    require_prometheus();
     let suffix = random_suffix();
     let file = rules_dir().join(format!("plumbline-test-{suffix}.yml"));
     let http = reqwest::Client::new();
@@ -285,7 +295,9 @@ async fn protected_server() -> ProtectedServer {
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .expect("prometheus starts");
+        .unwrap_or_else(|err| {
+            panic!("cannot start `prometheus` ({err}): install it with `scripts/dev test` (scripts/setup.sh servers)")
+        });
     let server = ProtectedServer { child, url: format!("http://127.0.0.1:{port}"), _dir: dir };
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -22,6 +22,17 @@ const MANAGEMENT: &str = "http://127.0.0.1:15672";
 const AMQP: &str = "amqp://127.0.0.1:5672";
 const CANARY: &str = "s3cret-canary";
 
+/// Fails the test, naming the recipe that starts it, unless the local RabbitMQ answers on AMQP
+/// (:5672) and its management API (:15672).
+fn require_rabbitmq() {
+    for address in ["127.0.0.1:5672", "127.0.0.1:15672"] {
+        let socket: std::net::SocketAddr = address.parse().expect("socket address");
+        if let Err(err) = std::net::TcpStream::connect_timeout(&socket, Duration::from_secs(3)) {
+            panic!("no RabbitMQ on {address} ({err}): start the test servers with `just services`");
+        }
+    }
+}
+
 fn source(amqp_url: Option<&str>) -> RabbitmqSource {
     RabbitmqSource {
         name: "rabbit-test".into(),
@@ -102,6 +113,7 @@ fn pair<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn reads_a_live_vhost_without_changing_it() {
+    require_rabbitmq();
     let admin = Admin::new();
     let suffix = random_suffix();
     let vhost = format!("plumbline-t-{suffix}");
@@ -325,6 +337,7 @@ async fn unreachable_management_api_is_a_connect_error() {
 
 #[tokio::test]
 async fn wrong_password_is_an_auth_error_without_the_password() {
+    require_rabbitmq();
     let mut settings = source(Some(&format!("{AMQP}/%2f")));
     settings.password = CANARY.into();
     settings.management_url = format!("http://guest:{CANARY}@127.0.0.1:15672");
@@ -337,6 +350,7 @@ async fn wrong_password_is_an_auth_error_without_the_password() {
 
 #[tokio::test]
 async fn amqp_failures_are_problems_next_to_the_management_data() {
+    require_rabbitmq();
     // Nothing listens on port 1; 5672 speaks plain AMQP, not TLS; the vhost does not exist.
     let vhost = format!("plumbline-t-{}-missing", random_suffix());
     for (url, expected) in [
@@ -353,6 +367,7 @@ async fn amqp_failures_are_problems_next_to_the_management_data() {
 
 #[tokio::test]
 async fn amqp_login_problem_never_shows_the_password() {
+    require_rabbitmq();
     let endpoint = amqp::Endpoint::parse(&format!("amqp://guest:{CANARY}@127.0.0.1:5672/%2f")).expect("valid");
     let (handshake, login) = amqp::handshake(&endpoint, "guest", CANARY).await.expect("probed");
     assert!(!handshake.tls && handshake.version.is_some() && handshake.mechanisms.iter().any(|m| m == "PLAIN"));

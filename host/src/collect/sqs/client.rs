@@ -10,7 +10,9 @@ use aws_sdk_sqs::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 use aws_sdk_sqs::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_sqs::config::retry::RetryConfig;
 use aws_sdk_sqs::config::timeout::TimeoutConfig;
-use aws_sdk_sqs::config::{ConfigBag, Credentials, Intercept, ProvideCredentials, Region, RuntimeComponents};
+use aws_sdk_sqs::config::{
+    ConfigBag, Credentials, Intercept, ProvideCredentials, Region, RuntimeComponents, SharedHttpClient,
+};
 use aws_sdk_sqs::error::{BoxError, ProvideErrorMetadata, SdkError};
 
 use super::{SqsSource, scrub};
@@ -65,8 +67,12 @@ pub(super) async fn connect(source: &SqsSource) -> Result<Target, CollectError> 
     }
     let request_timeout = Duration::from_secs(source.request_timeout_seconds);
 
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts(request_timeout)).retry_config(
+    // The HTTP client goes on the shared config, so the credential providers (IMDS, ECS, SSO,
+    // STS web identity) use it as well as the SQS client.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .timeout_config(timeouts(request_timeout))
+        .retry_config(
             RetryConfig::standard().with_max_attempts(source.max_attempts).with_max_backoff(Duration::from_secs(2)),
         );
     if let Some(region) = &source.region {
@@ -125,6 +131,25 @@ pub(super) async fn connect(source: &SqsSource) -> Result<Target, CollectError> 
     }
     let client = aws_sdk_sqs::Client::from_conf(config.build());
     Ok(Target { client, region, expected_endpoint, seen, secrets, request_timeout })
+}
+
+/// The SDK's HTTPS client: hyper 1 and rustls with ring. It is built as the SDK's own default
+/// client (aws-smithy-runtime's `default-https-client`) is — connect and read timeouts from the
+/// client's settings, the runtime's sleep, proxies from HTTP_PROXY / HTTPS_PROXY / NO_PROXY, one
+/// cached connector (and connection pool) per settings — but on ring instead of aws-lc-rs, which
+/// would be a second crypto library and C build next to the ring the other collectors use.
+pub(super) fn http_client() -> SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector = ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::Ring));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// A dead endpoint fails fast: connecting may take 3 s, one call (retries included) the

@@ -24,6 +24,14 @@ use super::*;
 const MOTO: &str = "http://127.0.0.1:15000";
 const CANARY: &str = "s3cret-canary/SQS+key";
 
+/// Fails the test, naming the recipe that starts it, unless the local moto answers on [`MOTO`].
+fn require_moto() {
+    let address: std::net::SocketAddr = "127.0.0.1:15000".parse().expect("socket address");
+    if let Err(err) = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(3)) {
+        panic!("no SQS (moto) on {MOTO} ({err}): start the test servers with `just services`");
+    }
+}
+
 fn source(endpoint: &str) -> SqsSource {
     SqsSource {
         name: "sqs-test".into(),
@@ -52,6 +60,7 @@ fn random_suffix() -> String {
 fn admin(endpoint: &str, key: &str, secret: &str) -> aws_sdk_sqs::Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(client::http_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(key, secret, None, None, "test"))
@@ -106,6 +115,7 @@ async fn delete_queues(client: &aws_sdk_sqs::Client, prefix: &str) {
 
 #[tokio::test]
 async fn reads_queues_without_changing_them() {
+    require_moto();
     let client = admin(MOTO, "test", "test");
     let prefix = format!("plt-{}-", random_suffix());
     let body = AssertUnwindSafe(live_queues(&client, &prefix)).catch_unwind().await;
@@ -310,7 +320,11 @@ impl AuthMoto {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("moto_server on PATH (pip install 'moto[server]')");
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot start `moto_server` ({err}): install it with `scripts/dev test` (scripts/setup.sh servers)"
+                )
+            });
         let moto = AuthMoto { child, endpoint: format!("http://127.0.0.1:{port}") };
         // Only TCP connects while waiting: every HTTP request would use up a free action.
         let deadline = Instant::now() + Duration::from_secs(30);
